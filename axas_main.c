@@ -70,18 +70,19 @@ struct axas_ioctl_op {
 	int (*execute)(struct axas_ucmd *ucmd);
 };
 
-#define AXAS_IOCTL_OP(_ioctl, _fn, _struct, _last)			\
-	[_IOC_NR(_ioctl) - AXAS_CMD_BASE] = {				\
+/* @_name is the command's name without prefix: AXAS_CMD_<name>, AXAS_<name>. */
+#define AXAS_IOCTL_OP(_name, _fn, _struct, _last)			\
+	[AXAS_CMD_##_name - AXAS_CMD_BASE] = {				\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union axas_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
+		.ioctl_num = AXAS_##_name,				\
 		.execute = _fn,						\
 	}
 
 static const struct axas_ioctl_op axas_dev_ops[] = {
-	AXAS_IOCTL_OP(AXAS_GET_INFO, axas_get_info, struct axas_info,
+	AXAS_IOCTL_OP(GET_INFO, axas_get_info, struct axas_info,
 		      out_host_page_shift),
 };
 

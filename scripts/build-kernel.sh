@@ -8,6 +8,8 @@
 # usage: scripts/build-kernel.sh ARCH
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A parent make (make ARCH=...) must not leak its variables into Kbuild.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 arch=${1:?usage: build-kernel.sh x86_64|arm64|riscv64}
 arch_setup "$arch"

@@ -8,6 +8,8 @@
 # usage: scripts/build-module.sh ARCH KDIR OUT [make args...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A parent make (make ARCH=...) must not leak its variables into Kbuild.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 arch=${1:?arch}; kdir=${2:?kdir}; out=${3:?out}; shift 3
 arch_setup "$arch"

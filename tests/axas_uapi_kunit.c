@@ -154,6 +154,7 @@ static struct kunit_suite axas_uapi_suite = {
 	.init = axas_uapi_init,
 	.test_cases = axas_uapi_cases,
 };
+
 kunit_test_suite(axas_uapi_suite);
 
 MODULE_DESCRIPTION("KUnit tests for axas");

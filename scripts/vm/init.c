@@ -244,6 +244,20 @@ static int run_line(char **argv)
 	return run_external(argv);
 }
 
+/* Load the drivers the result channel needs (listed in /axas/preload). */
+static void preload(void)
+{
+	char path[256], *argv[3] = { "insmod", path, NULL };
+	FILE *f = fopen("/axas/preload", "r");
+
+	if (!f)
+		return;
+	chan = stderr;
+	while (fscanf(f, "%255s", path) == 1)
+		do_insmod(argv);
+	fclose(f);
+}
+
 static FILE *open_chan(void)
 {
 	char dev[256] = "/dev/console";
@@ -281,6 +295,7 @@ int main(void)
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
 	setenv("PATH", "/bin", 1);
 	setenv("HOME", "/", 1);
+	preload();
 	chan = open_chan();
 	setvbuf(chan, NULL, _IOLBF, 0);
 
@@ -299,6 +314,7 @@ int main(void)
 		p = line + strspn(line, " \t");
 		if (!*p || *p == '#')
 			continue;
+		say("axas-init: $ %s\n", p);
 		if (*p == '-') {
 			ignore = 1;
 			p++;
@@ -310,7 +326,6 @@ int main(void)
 		if (!argc)
 			continue;
 
-		say("axas-init: $ %s\n", argv[0]);
 		kmsg("axas-init: line %d: %s\n", lineno, argv[0]);
 		ret = run_line(argv);
 		say("axas-init: line %d (%s) rc=%d\n", lineno, argv[0], ret);

@@ -67,6 +67,7 @@ struct axas_info {
 	__u32 out_native_format;
 	__u32 out_host_page_shift;
 };
+
 #define AXAS_GET_INFO _IO(AXAS_TYPE, AXAS_CMD_GET_INFO)
 
 #endif /* _UAPI_LINUX_AXAS_H */

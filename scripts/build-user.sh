@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the user-space programs (kselftest, example VMM) for ARCH as static
+# binaries in OUT, so they run in an initramfs with no libc.
+#
+# usage: scripts/build-user.sh ARCH OUT [extra CFLAGS...]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+arch=${1:?arch}; out=${2:?out}; shift 2
+arch_setup "$arch"
+ksrc=$(ensure_ksrc)
+mkdir -p "$out"
+cflags=(-static -O2 -g -Wall -D_GNU_SOURCE -I"$AXAS_ROOT/include/uapi" "$@")
+cc=${CROSS}gcc
+
+"$cc" "${cflags[@]}" -I"$ksrc/tools/testing/selftests" -pthread \
+	-o "$out/axas_test" "$AXAS_ROOT/selftests/axas/axas_test.c"
+"$cc" "${cflags[@]}" -o "$out/axas-vmm" "$AXAS_ROOT/tools/axas-vmm.c"

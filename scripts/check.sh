@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# "make check": every test of axas.
+#
+#  1. Static gate: the module built for x86_64, arm64 and riscv64 with W=1
+#     (warnings are errors), kernel-doc and sparse (x86_64, arm64);
+#     kernel-doc on the headers; checkpatch --strict; docutils on the rst.
+#  2. On each arch's debug test kernel (lockdep, KASAN, kmemleak, UBSAN,
+#     fault injection): load axas.ko and axas_kunit.ko (every KUnit suite
+#     runs), run the kselftest suite, unload, scan for leaks. A kernel
+#     splat, a hang or a missing suite fails the arch.
+#  3. On Debian's stock kernels (x86_64, arm64): load axas.ko, kselftest.
+#
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+#
+# usage: scripts/check.sh [--arch "x86_64 arm64 riscv64"] [--stock "x86_64 arm64"]
+#			  [--no-gate]
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+arches="x86_64 arm64 riscv64"
+stocks="x86_64 arm64"
+gate=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--arch) arches=$2; shift 2 ;;
+	--stock) stocks=$2; shift 2 ;;
+	--no-gate) gate=; shift ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+
+mkdir -p "$AXAS_LOGS"
+results=$AXAS_LOGS/check-results.txt
+: >"$results"
+t0=$SECONDS
+
+record() {	# record PASS|FAIL|SKIP NAME [DETAIL]
+	echo "$1 $2${3:+ ($3)}" >>"$results"
+	[ "$1" = PASS ] || echo "  $1 $2${3:+ ($3)}"
+}
+
+# step NAME LOG CMD...: run CMD, record its verdict under NAME.
+step() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		record PASS "$name"
+	else
+		record FAIL "$name" "log: $log"
+		tail -n 20 "$log" | sed 's/^/    /'
+	fi
+}
+
+"$AXAS_ROOT/scripts/deps.sh" || die "installing dependencies failed"
+ksrc=$(ensure_ksrc)
+suites=$(sed -n 's/^\s*\.name\s*=\s*"\(axas_[a-z0-9_]*\)".*/\1/p' "$AXAS_ROOT"/tests/*_kunit.c)
+expect=()
+for s in $suites; do expect+=(--expect-suite "$s"); done
+
+# Kernels first, one at a time: they are the long pole on a cold machine.
+declare -A kdir
+for a in $arches; do
+	echo "== $a: debug test kernel"
+	if kdir[$a]=$("$AXAS_ROOT/scripts/build-kernel.sh" "$a"); then
+		record PASS "$a/kernel"
+	else
+		record FAIL "$a/kernel" "log: $AXAS_LOGS/kernel-build-$a.log"
+		kdir[$a]=
+	fi
+done
+
+if [ -n "$gate" ]; then
+	echo "== static checks"
+	for a in $arches; do
+		[ -n "${kdir[$a]}" ] || continue
+		extra=(W=1e KDOCFLAGS=-Werror)
+		# sparse 0.6.4 rejects the riscv64 compiler flags.
+		[ "$a" = riscv64 ] || extra+=(C=2 CF=-Wsparse-error)
+		rm -rf "$AXAS_ROOT/build/gate-$a"
+		step "$a/build-W1${extra[2]:+-sparse}" "$AXAS_LOGS/gate-build-$a.log" \
+			"$AXAS_ROOT/scripts/build-module.sh" "$a" "${kdir[$a]}" \
+			"$AXAS_ROOT/build/gate-$a" "${extra[@]}"
+		step "$a/build-user" "$AXAS_LOGS/gate-user-$a.log" \
+			"$AXAS_ROOT/scripts/build-user.sh" "$a" "$AXAS_ROOT/build/gate-$a/user" -Werror
+	done
+	mapfile -t csrc < <(cd "$AXAS_ROOT" && git ls-files '*.c' '*.h' | grep -v '^scripts/')
+	mapfile -t hdrs < <(cd "$AXAS_ROOT" && git ls-files '*.h' | grep -v '^scripts/')
+	step kernel-doc "$AXAS_LOGS/gate-kernel-doc.log" \
+		bash -c 'cd "$0" && perl "$1/scripts/kernel-doc" -none -Wall -Werror "${@:2}"' \
+		"$AXAS_ROOT" "$ksrc" "${hdrs[@]}"
+	step checkpatch "$AXAS_LOGS/gate-checkpatch.log" \
+		bash -c 'cd "$0" && perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
+			--show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f "${@:2}"' \
+		"$AXAS_ROOT" "$ksrc" "${csrc[@]}"
+	step docutils "$AXAS_LOGS/gate-docutils.log" \
+		python3 -m docutils --halt=warning "$AXAS_ROOT/Documentation/axas.rst" /dev/null
+fi
+
+vm_script() {	# vm_script KUNIT(0|1)
+	echo kmemleak-clear
+	echo 'insmod /axas.ko'
+	if [ "$1" = 1 ]; then
+		echo 'insmod /axas_kunit.ko'
+		echo kunit-results
+		echo 'rmmod axas_kunit'
+	fi
+	echo '/bin/axas_test'
+	echo 'rmmod axas'
+	echo kmemleak-scan
+}
+
+# vm_run PREFIX ARCH KERNEL MODDIR KUNIT
+vm_run() {
+	local prefix=$1 a=$2 kernel=$3 mod=$4 kunit=$5 files vlog
+	files=(--file "$mod/axas.ko" --file "$mod/user/axas_test:/bin/axas_test")
+	[ "$kunit" = 1 ] && files+=(--file "$mod/axas_kunit.ko")
+	vlog=$AXAS_LOGS/check-$prefix.log
+	vm_script "$kunit" >"$AXAS_ROOT/build/check-$prefix.script"
+	if "$AXAS_ROOT/scripts/vm/run.sh" --name "check-$prefix" --arch "$a" --kernel "$kernel" \
+		--timeout 1200 "${files[@]}" --script "$AXAS_ROOT/build/check-$prefix.script" \
+		>"$vlog" 2>&1; then
+		record PASS "$prefix/vm" "no splat, every command succeeded"
+	else
+		record FAIL "$prefix/vm" "$(grep -m1 '^axas-vm: .*FAILED\|^axas-vm: .*failed' "$vlog" | cut -c1-200); log: $vlog"
+	fi
+	local k=()
+	[ "$kunit" = 1 ] && k=("${expect[@]}")
+	python3 "$AXAS_ROOT/scripts/parse-results.py" "$AXAS_LOGS/check-$prefix-$a.out" "$prefix" \
+		"${k[@]}" >>"$results.tmp"
+	grep -v '^PASS' "$results.tmp" | sed 's/^/  /'
+	cat "$results.tmp" >>"$results"
+	rm -f "$results.tmp"
+}
+
+for a in $arches; do
+	[ -n "${kdir[$a]}" ] || continue
+	echo "== $a: debug kernel: KUnit + kselftest"
+	mod=$AXAS_ROOT/build/check-$a
+	if ! "$AXAS_ROOT/scripts/build-module.sh" "$a" "${kdir[$a]}" "$mod" >"$AXAS_LOGS/check-build-$a.log" 2>&1 ||
+	   ! "$AXAS_ROOT/scripts/build-user.sh" "$a" "$mod/user" >>"$AXAS_LOGS/check-build-$a.log" 2>&1; then
+		record FAIL "$a/debug/build" "log: $AXAS_LOGS/check-build-$a.log"
+		continue
+	fi
+	vm_run "$a/debug" "$a" debug "$mod" 1
+done
+
+for a in $stocks; do
+	echo "== $a: Debian stock kernel $AXAS_DEB_KVER: kselftest"
+	mod=$AXAS_ROOT/build/check-stock-$a
+	darch=$a; [ "$a" = x86_64 ] && darch=amd64
+	if ! sdir=$("$AXAS_ROOT/scripts/fetch-stock.sh" "$a" 2>"$AXAS_LOGS/check-build-stock-$a.log") ||
+	   ! "$AXAS_ROOT/scripts/build-module.sh" "$a" "$sdir/root/usr/src/linux-headers-$AXAS_DEB_KVER-$darch" \
+		"$mod" >>"$AXAS_LOGS/check-build-stock-$a.log" 2>&1 ||
+	   ! "$AXAS_ROOT/scripts/build-user.sh" "$a" "$mod/user" >>"$AXAS_LOGS/check-build-stock-$a.log" 2>&1; then
+		record FAIL "$a/stock/build" "log: $AXAS_LOGS/check-build-stock-$a.log"
+		continue
+	fi
+	vm_run "$a/stock" "$a" stock "$mod" 0
+done
+
+echo
+echo "== results by arch (all results: $results)"
+for p in $(for a in $arches; do echo "$a/debug"; done; for a in $stocks; do echo "$a/stock"; done); do
+	printf '  %-16s %4d passed, %d failed, %d skipped\n' "$p" \
+		"$(grep -c "^PASS $p/" "$results")" "$(grep -c "^FAIL $p/" "$results")" \
+		"$(grep -c "^SKIP $p/" "$results")"
+done
+printf '  %-16s %4d passed, %d failed\n' "static+kernels" \
+	"$(grep -vc -e '/debug/' -e '/stock/' -e '^FAIL' -e '^SKIP' "$results")" \
+	"$(grep '^FAIL' "$results" | grep -vc -e '/debug/' -e '/stock/')"
+npass=$(grep -c '^PASS' "$results")
+nfail=$(grep -c '^FAIL' "$results")
+nskip=$(grep -c '^SKIP' "$results")
+echo "  took $((SECONDS - t0)) s"
+echo
+if [ "$nskip" -gt 0 ]; then
+	echo "$npass passed, $nfail failed, $nskip skipped"
+else
+	echo "$npass passed, $nfail failed"
+fi
+[ "$nfail" -eq 0 ]
