@@ -112,21 +112,21 @@ vm_script() {	# vm_script KUNIT(0|1)
 
 # vm_run PREFIX ARCH KERNEL MODDIR KUNIT
 vm_run() {
-	local prefix=$1 a=$2 kernel=$3 mod=$4 kunit=$5 files vlog
+	local prefix=$1 a=$2 kernel=$3 mod=$4 kunit=$5 files vlog tag=${1//\//-}
 	files=(--file "$mod/axas.ko" --file "$mod/user/axas_test:/bin/axas_test")
 	[ "$kunit" = 1 ] && files+=(--file "$mod/axas_kunit.ko")
-	vlog=$AXAS_LOGS/check-$prefix.log
-	vm_script "$kunit" >"$AXAS_ROOT/build/check-$prefix.script"
-	if "$AXAS_ROOT/scripts/vm/run.sh" --name "check-$prefix" --arch "$a" --kernel "$kernel" \
-		--timeout 1200 "${files[@]}" --script "$AXAS_ROOT/build/check-$prefix.script" \
+	vlog=$AXAS_LOGS/check-$tag.log
+	vm_script "$kunit" >"$AXAS_ROOT/build/check-$tag.script"
+	if "$AXAS_ROOT/scripts/vm/run.sh" --name "check-$tag" --arch "$a" --kernel "$kernel" \
+		--timeout "${AXAS_VM_TIMEOUT:-1200}" "${files[@]}" --script "$AXAS_ROOT/build/check-$tag.script" \
 		>"$vlog" 2>&1; then
 		record PASS "$prefix/vm" "no splat, every command succeeded"
 	else
 		record FAIL "$prefix/vm" "$(grep -m1 '^axas-vm: .*FAILED\|^axas-vm: .*failed' "$vlog" | cut -c1-200); log: $vlog"
 	fi
-	local k=()
-	[ "$kunit" = 1 ] && k=("${expect[@]}")
-	python3 "$AXAS_ROOT/scripts/parse-results.py" "$AXAS_LOGS/check-$prefix-$a.out" "$prefix" \
+	local k=(--expect-prog axas_test)
+	[ "$kunit" = 1 ] && k+=("${expect[@]}")
+	python3 "$AXAS_ROOT/scripts/parse-results.py" "$AXAS_LOGS/check-$tag-$a.out" "$prefix" \
 		"${k[@]}" >>"$results.tmp"
 	grep -v '^PASS' "$results.tmp" | sed 's/^/  /'
 	cat "$results.tmp" >>"$results"

@@ -8,7 +8,7 @@ rc=R". KUnit (KTAP) and kselftest (TAP) output are both read: every leaf
 result line ("ok N name" / "not ok N name" not followed by deeper results)
 is one test. Prints "PASS|FAIL|SKIP <prefix>/<name>" lines.
 
-usage: parse-results.py OUTFILE PREFIX [--expect-suite NAME]...
+usage: parse-results.py OUTFILE PREFIX [--expect-suite NAME]... [--expect-prog NAME]...
 """
 import re
 import sys
@@ -54,8 +54,11 @@ def main():
             cur = None
         elif cur is not None:
             cur[1].append(line)
+    progs = [sys.argv[i + 1] for i, a in enumerate(sys.argv)
+             if a == '--expect-prog']
     failed = 0
     seen_suites = set()
+    seen_progs = set()
     for cmd, out in sections:
         if cmd == 'kunit-results':
             chunks, name = {}, None
@@ -78,6 +81,7 @@ def main():
                     failed += 1
         elif cmd.startswith('/bin/') and 'test' in cmd.split()[0]:
             prog = cmd.split()[0][len('/bin/'):]
+            seen_progs.add(prog)
             n = 0
             for status, case in leaves(out):
                 n += 1
@@ -89,6 +93,10 @@ def main():
     for suite in expect:
         if suite not in seen_suites:
             print(f'FAIL {prefix}/kunit/{suite} (suite did not run)')
+            failed += 1
+    for prog in progs:
+        if prog not in seen_progs:
+            print(f'FAIL {prefix}/{prog} (did not run)')
             failed += 1
     return 1 if failed else 0
 
