@@ -22,8 +22,9 @@ exec 9>"$AXAS_CACHE/kernel/.lock"
 flock 9
 [ -f "$out/.axas-complete" ] && { echo "$out"; exit 0; }
 
+# Under the lock, any .tmp folder is an interrupted build: drop them all.
+rm -rf "$AXAS_CACHE/kernel/$arch"-*.tmp
 tmp=$out.tmp
-rm -rf "$tmp"
 mkdir -p "$tmp" "$AXAS_LOGS"
 log=$AXAS_LOGS/kernel-build-$arch.log
 echo "axas: building the $arch test kernel in $out (log: $log)" >&2

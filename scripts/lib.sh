@@ -22,6 +22,8 @@ arch_setup() {
 	if [ "$1" = "$(uname -m)" ] || { [ "$1" = arm64 ] && [ "$(uname -m)" = aarch64 ]; }; then
 		CROSS=
 	fi
+	# An explicit CROSS_COMPILE (environment or make's command line) wins.
+	CROSS=${CROSS_COMPILE-$CROSS}
 }
 
 # The extracted linux-source-6.12 tree (read-only; builds use O=).
