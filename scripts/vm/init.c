@@ -262,8 +262,8 @@ static FILE *open_chan(void)
 {
 	char dev[256] = "/dev/console";
 	struct termios tio;
+	int fd = -1, i;
 	FILE *f;
-	int fd;
 
 	f = fopen("/axas/chan", "r");
 	if (f) {
@@ -271,7 +271,13 @@ static FILE *open_chan(void)
 			strcpy(dev, "/dev/console");
 		fclose(f);
 	}
-	fd = open(dev, O_RDWR | O_NOCTTY);
+	/* A driver loaded from /axas/preload may still be probing. */
+	for (i = 0; i < 100; i++) {
+		fd = open(dev, O_RDWR | O_NOCTTY);
+		if (fd >= 0 || errno != ENOENT)
+			break;
+		usleep(50000);
+	}
 	if (fd < 0)
 		fd = open("/dev/console", O_RDWR | O_NOCTTY);
 	if (fd >= 0 && !tcgetattr(fd, &tio)) {

@@ -111,7 +111,7 @@ fi
 (cd "$root" && find . | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$work/initrd.gz"
 
 common=(-nographic -no-reboot -smp "$smp" -m "$mem" -kernel "$image"
-	-initrd "$work/initrd.gz" -monitor none
+	-initrd "$work/initrd.gz" -monitor none -nic none
 	-chardev "file,id=con,path=$console" -chardev "file,id=res,path=$out")
 cmdline="panic=-1 oops=panic panic_on_warn=1 rdinit=/init loglevel=7"
 case "$arch" in
