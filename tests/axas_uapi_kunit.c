@@ -159,4 +159,5 @@ kunit_test_suite(axas_uapi_suite);
 
 MODULE_DESCRIPTION("KUnit tests for axas");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(AXAS);
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -91,10 +91,13 @@ struct axas_root_info {
 };
 
 /**
- * define AXAS_RW_FAULT_IN - guest read/write flag: allocate the frames of
- * lazy regions the access touches (as a guest access would)
+ * enum axas_rw_flags - flags of axas_read() and axas_write()
+ * @AXAS_RW_FAULT_IN: Allocate the frames of lazy regions the access
+ *		      touches, as a guest access would.
  */
-#define AXAS_RW_FAULT_IN	(1U << 0)
+enum axas_rw_flags {
+	AXAS_RW_FAULT_IN = 1 << 0,
+};
 
 struct axas *axas_create(const struct axas_params *params);
 void axas_get(struct axas *as);

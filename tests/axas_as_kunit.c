@@ -1,0 +1,1651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the address-space core (axas_as.c, axas_backend.c)
+ * through the exported in-kernel API, run for every table format: regions,
+ * backends, faults, translation, guest read/write, rollback and
+ * concurrency. Every test ends with its table pages, frames and the
+ * global SecPageTables count back where they started.
+ */
+#include <kunit/test.h>
+#include <linux/axas.h>
+#include <linux/completion.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/prandom.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+
+#include "axas_internal.h"
+
+#define AS_RW		(AXAS_PROT_READ | AXAS_PROT_WRITE)
+#define AS_POP		AXAS_MAP_ALLOC_POPULATE
+#define AS_HUGE		AXAS_MAP_ALLOC_HUGE
+/* Where the tests put regions: low enough for every width. */
+#define AS_GPA		((u64)SZ_1G)
+/* A fake host-physical range for linear maps that are never accessed. */
+#define AS_HPA		((phys_addr_t)SZ_2G)
+
+struct as_param {
+	enum axas_format format;
+	unsigned int gpa_bits;		/* asked for; 0: the default */
+	unsigned int bits;		/* what the address space gets */
+	unsigned int levels;
+	unsigned int root_pages;
+	const char *name;
+};
+
+static const struct as_param as_params[] = {
+	{ AXAS_FORMAT_X86_EPT4,	    0, 48, 4, 1, "x86-ept4" },
+	{ AXAS_FORMAT_X86_EPT5,	    0, 57, 5, 1, "x86-ept5" },
+	{ AXAS_FORMAT_ARM64_S2,	   36, 36, 3, 1, "arm64-s2-ipa36" },
+	{ AXAS_FORMAT_ARM64_S2,	    0, 40, 3, 2, "arm64-s2-ipa40" },
+	{ AXAS_FORMAT_ARM64_S2,	   48, 48, 4, 1, "arm64-s2-ipa48" },
+	{ AXAS_FORMAT_RISCV_SV39X4, 0, 41, 3, 4, "riscv-sv39x4" },
+	{ AXAS_FORMAT_RISCV_SV48X4, 0, 50, 4, 4, "riscv-sv48x4" },
+	{ AXAS_FORMAT_RISCV_SV57X4, 0, 59, 5, 4, "riscv-sv57x4" },
+};
+
+static void as_param_desc(const struct as_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(as, as_params, as_param_desc);
+
+struct as_ctx {
+	const struct as_param *p;
+	struct axas *as;
+	long sec_start;
+};
+
+/*
+ * NR_SECONDARY_PAGETABLE, exactly: each node's counter plus what each CPU
+ * has not folded into it yet. Not the global counter: vmstat folds a
+ * CPU's delta into the node at once but into the global sum only after
+ * walking every zone and node, so global + deltas is off meanwhile (by
+ * pages freed on another CPU than the one that allocated them, say).
+ * Two equal readings in a row rule out a fold in flight.
+ */
+static long as_sec_pages(void)
+{
+	long v, prev = LONG_MIN;
+	int nid, cpu, tries = 10;
+
+	for (;;) {
+		v = 0;
+		for_each_online_node(nid) {
+			struct pglist_data *pgdat = NODE_DATA(nid);
+
+			v += atomic_long_read(&pgdat->vm_stat[NR_SECONDARY_PAGETABLE]);
+			for_each_possible_cpu(cpu)
+				v += per_cpu_ptr(pgdat->per_cpu_nodestats, cpu)
+					->vm_node_stat_diff[NR_SECONDARY_PAGETABLE];
+		}
+		if (v == prev || !--tries)
+			return v;
+		prev = v;
+	}
+}
+
+static struct axas *as_new(struct kunit *test, u64 max_frames)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas_params params = {
+		.format		= ctx->p->format,
+		.gpa_bits	= ctx->p->gpa_bits,
+		.max_frames	= max_frames,
+	};
+	struct axas *as = axas_create(&params);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(as), "axas_create: %ld",
+			       PTR_ERR(as));
+	return as;
+}
+
+static int as_test_init(struct kunit *test)
+{
+	struct as_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	ctx->p = test->param_value;
+	rcu_barrier();
+	ctx->sec_start = as_sec_pages();
+	/* Cases without a format parameter make their own. */
+	if (ctx->p)
+		ctx->as = as_new(test, 0);
+	return 0;
+}
+
+/* Drop the test's address space: every table page goes back. */
+static void as_test_exit(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+
+	if (!ctx)
+		return;
+	if (ctx->as)
+		axas_put(ctx->as);
+	ctx->as = NULL;
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, as_sec_pages(), ctx->sec_start);
+}
+
+/* Replace the test's address space by one with a frame limit. */
+static struct axas *as_renew(struct kunit *test, u64 max_frames)
+{
+	struct as_ctx *ctx = test->priv;
+
+	axas_put(ctx->as);
+	ctx->as = NULL;
+	ctx->as = as_new(test, max_frames);
+	return ctx->as;
+}
+
+static u64 as_top(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+
+	return BIT_ULL(ctx->p->bits);
+}
+
+static void as_stats(struct axas *as, struct axas_stats *st)
+{
+	axas_get_stats(as, st);
+}
+
+/* The state a failed operation must leave alone (not the event counters). */
+static void as_expect_same(struct kunit *test, const struct axas_stats *a,
+			   const struct axas_stats *b)
+{
+	KUNIT_EXPECT_EQ(test, a->regions, b->regions);
+	KUNIT_EXPECT_EQ(test, a->frames, b->frames);
+	KUNIT_EXPECT_EQ(test, a->leaves_4k, b->leaves_4k);
+	KUNIT_EXPECT_EQ(test, a->leaves_2m, b->leaves_2m);
+	KUNIT_EXPECT_EQ(test, a->leaves_1g, b->leaves_1g);
+	KUNIT_EXPECT_EQ(test, a->table_pages, b->table_pages);
+}
+
+/*
+ * Unmap the whole width and check that nothing is left but the root: no
+ * region, no frame, no leaf.
+ */
+static void as_expect_empty(struct kunit *test, struct axas *as)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas_stats st;
+	int ret;
+
+	ret = axas_unmap(as, 0, as_top(test));
+	KUNIT_EXPECT_TRUE_MSG(test, ret == 0 || ret == -ENOENT, "unmap %d",
+			      ret);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 0);
+	KUNIT_EXPECT_EQ(test, st.frames, 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k + st.leaves_2m + st.leaves_1g, 0);
+	KUNIT_EXPECT_EQ(test, st.table_pages, ctx->p->root_pages);
+	KUNIT_EXPECT_EQ(test, atomic_read(&as->npt.nr_pages),
+			ctx->p->root_pages);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&as->frames), 0);
+}
+
+/* The byte a test stores at @gpa: differs between pages and offsets. */
+static u8 as_pat(u64 gpa, u8 seed)
+{
+	u64 x = gpa * 0x9e3779b97f4a7c15ULL + seed;
+
+	return x >> 56;
+}
+
+static void as_fill(u8 *buf, u64 gpa, size_t len, u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = as_pat(gpa + i, seed);
+}
+
+/* Offset of the first byte of @buf that is not the pattern, or -1. */
+static long as_check_pat(const u8 *buf, u64 gpa, size_t len, u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != as_pat(gpa + i, seed))
+			return i;
+	return -1;
+}
+
+/*
+ * Read guest memory behind axas_read()'s back: translate each page and
+ * map the frame, so a read/write bug cannot hide behind its own mirror.
+ */
+static int as_peek(struct axas *as, u64 gpa, u8 *buf, size_t len)
+{
+	while (len) {
+		size_t chunk = min_t(size_t, len, SZ_4K - (gpa & (SZ_4K - 1)));
+		phys_addr_t hpa;
+		void *va;
+		int ret;
+
+		ret = axas_translate(as, gpa, &hpa);
+		if (ret)
+			return ret;
+		if (!pfn_valid(PHYS_PFN(hpa)))
+			return -EFAULT;
+		va = kmap_local_page(pfn_to_page(PHYS_PFN(hpa)));
+		memcpy(buf, va + offset_in_page(hpa), chunk);
+		kunmap_local(va);
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* Write a pattern, then check it with axas_read() and as_peek(). */
+static void as_rw_roundtrip(struct kunit *test, struct axas *as, u64 gpa,
+			    size_t len, u8 seed, unsigned int flags)
+{
+	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	u8 *back = kunit_kmalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	as_fill(buf, gpa, len, seed);
+	KUNIT_ASSERT_EQ_MSG(test, axas_write(as, gpa, buf, len, flags), 0,
+			    "write %#llx+%zu", gpa, len);
+	memset(back, 0, len);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa, back, len, 0), 0);
+	KUNIT_EXPECT_EQ_MSG(test, as_check_pat(back, gpa, len, seed), -1,
+			    "read %#llx+%zu", gpa, len);
+	memset(back, 0, len);
+	KUNIT_EXPECT_EQ(test, as_peek(as, gpa, back, len), 0);
+	KUNIT_EXPECT_EQ_MSG(test, as_check_pat(back, gpa, len, seed), -1,
+			    "peek %#llx+%zu", gpa, len);
+	kunit_kfree(test, buf);
+	kunit_kfree(test, back);
+}
+
+static phys_addr_t as_xlate(struct kunit *test, struct axas *as, u64 gpa)
+{
+	phys_addr_t hpa = 0;
+
+	KUNIT_EXPECT_EQ_MSG(test, axas_translate(as, gpa, &hpa), 0,
+			    "translate %#llx", gpa);
+	return hpa;
+}
+
+static void as_expect_unmapped(struct kunit *test, struct axas *as, u64 gpa)
+{
+	phys_addr_t hpa;
+
+	KUNIT_EXPECT_EQ_MSG(test, axas_translate(as, gpa, &hpa), -ENOENT,
+			    "translate %#llx", gpa);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void as_test_create_errors(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	const struct as_param *p = ctx->p;
+	u64 top = as_top(test);
+	struct axas_params params = {
+		.format = p->format, .gpa_bits = p->gpa_bits,
+	};
+	struct axas_params bad;
+	struct axas *as;
+	phys_addr_t hpa;
+
+	bad = params;
+	bad.format = 7;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+	bad.format = (enum axas_format)-1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+
+	bad = params;
+	bad.gpa_bits = p->format == AXAS_FORMAT_ARM64_S2 ? 49 : p->bits + 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+	bad.gpa_bits = p->format == AXAS_FORMAT_ARM64_S2 ? 31 : p->bits - 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+	bad.gpa_bits = 64;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+
+	bad = params;
+	bad.base = SZ_2K;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+	bad.base = 0;
+	bad.size = SZ_1M + 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -EINVAL);
+	bad.base = top;
+	bad.size = 0;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -ERANGE);
+	bad.base = 0;
+	bad.size = top + SZ_4K;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -ERANGE);
+	bad.base = SZ_4K;
+	bad.size = top;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axas_create(&bad)), -ERANGE);
+
+	/* The last page of the width is a valid window. */
+	bad.base = top - SZ_4K;
+	bad.size = SZ_4K;
+	as = axas_create(&bad);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, top - SZ_4K, SZ_4K, AS_RW,
+					     AS_POP), 0);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, top - 1, &hpa), 0);
+	axas_put(as);
+
+	/* A window [1 GiB, 2 GiB): maps outside it are out of range. */
+	bad.base = AS_GPA;
+	bad.size = SZ_1G;
+	as = axas_create(&bad);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA - SZ_4K, SZ_4K, AS_RW,
+					     0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA - SZ_4K, SZ_8K, AS_RW,
+					     0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, 2 * AS_GPA - SZ_4K, SZ_8K,
+					     AS_RW, 0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, 2 * AS_GPA, SZ_4K, AS_HPA,
+					      AS_RW, AXAS_MEM_NORMAL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_4K, AS_RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, 2 * AS_GPA - SZ_4K, SZ_4K,
+					     AS_RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, 0, SZ_4K), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, 0, SZ_4K, AS_RW), -ERANGE);
+	/* Inside the width but outside the window: not guest memory. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, SZ_4K, AXAS_PROT_READ),
+			AXAS_FAULT_NOT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, top, AXAS_PROT_READ),
+			-ERANGE);
+	axas_put(as);
+}
+
+/* %AXAS_FORMAT_DEFAULT is the host's own format. */
+static void as_test_create_default(struct kunit *test)
+{
+	struct axas_params params = {};
+	struct axas_root_info info;
+	enum axas_format native = AXAS_FORMAT_DEFAULT;
+	struct axas *as;
+
+	if (IS_ENABLED(CONFIG_X86_64))
+		native = AXAS_FORMAT_X86_EPT4;
+	else if (IS_ENABLED(CONFIG_ARM64))
+		native = AXAS_FORMAT_ARM64_S2;
+	else if (IS_ENABLED(CONFIG_RISCV))
+		native = AXAS_FORMAT_RISCV_SV48X4;
+	as = axas_create(&params);
+	if (native == AXAS_FORMAT_DEFAULT) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(as), -EINVAL);
+		return;
+	}
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	axas_root_info(as, &info);
+	KUNIT_EXPECT_EQ(test, info.format, native);
+	if (native == AXAS_FORMAT_ARM64_S2)
+		KUNIT_EXPECT_EQ(test, info.gpa_bits, 40);
+	axas_put(as);
+}
+
+static void as_test_root_info(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	const struct as_param *p = ctx->p;
+	struct axas_root_info info;
+	struct axas_stats st;
+
+	axas_root_info(ctx->as, &info);
+	KUNIT_EXPECT_EQ(test, info.format, p->format);
+	KUNIT_EXPECT_EQ(test, info.levels, p->levels);
+	KUNIT_EXPECT_EQ(test, info.gpa_bits, p->bits);
+	KUNIT_EXPECT_EQ(test, info.root_pages, p->root_pages);
+	KUNIT_EXPECT_NE(test, info.root_pa, 0);
+	/* Concatenated roots are aligned to their size. */
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(info.root_pa,
+					   SZ_4K * p->root_pages));
+
+	switch (p->format) {
+	case AXAS_FORMAT_X86_EPT4:
+	case AXAS_FORMAT_X86_EPT5:
+		/* WB (6), walk length - 1 in 5:3, A/D enable (bit 6). */
+		KUNIT_EXPECT_EQ(test, info.eptp,
+				(u64)info.root_pa | (p->levels - 1) << 3 | 6 |
+				BIT(6));
+		KUNIT_EXPECT_EQ(test, info.vttbr | info.vtcr | info.hgatp, 0);
+		break;
+	case AXAS_FORMAT_ARM64_S2:
+		KUNIT_EXPECT_EQ(test, info.vttbr, (u64)info.root_pa);
+		KUNIT_EXPECT_NE(test, info.vtcr, 0);
+		KUNIT_EXPECT_EQ(test, info.vtcr & GENMASK_ULL(5, 0),
+				64 - p->bits);
+		/* SL0: 2 starts at level 0, 1 at level 1 (4 KiB granule). */
+		KUNIT_EXPECT_EQ(test, (info.vtcr >> 6) & 3, p->levels - 2);
+		KUNIT_EXPECT_EQ(test, info.eptp | info.hgatp, 0);
+		break;
+	case AXAS_FORMAT_RISCV_SV39X4:
+	case AXAS_FORMAT_RISCV_SV48X4:
+	case AXAS_FORMAT_RISCV_SV57X4:
+		KUNIT_EXPECT_EQ(test, info.hgatp >> 60,
+				8 + p->format - AXAS_FORMAT_RISCV_SV39X4);
+		KUNIT_EXPECT_EQ(test, info.hgatp & GENMASK_ULL(43, 0),
+				(u64)info.root_pa >> 12);
+		/* VMID left to the caller. */
+		KUNIT_EXPECT_EQ(test, info.hgatp & GENMASK_ULL(57, 44), 0);
+		KUNIT_EXPECT_EQ(test, info.eptp | info.vttbr | info.vtcr, 0);
+		break;
+	case AXAS_FORMAT_DEFAULT:
+		KUNIT_FAIL(test, "default format in the table");
+		break;
+	}
+
+	as_stats(ctx->as, &st);
+	KUNIT_EXPECT_EQ(test, st.table_pages, p->root_pages);
+	KUNIT_EXPECT_EQ(test, st.regions, 0);
+	KUNIT_EXPECT_EQ(test, st.frames, 0);
+}
+
+/* Linear: GPA + 42 is HPA + 42, with the largest blocks alignment allows. */
+static void as_test_linear_translate(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 size = SZ_1G + SZ_2M + SZ_4K, len;
+	u64 gpa2 = AS_GPA + 4 * (u64)SZ_1G;
+	struct axas_stats st;
+	phys_addr_t hpa;
+
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, AS_GPA, size, AS_HPA, AS_RW,
+					      AXAS_MEM_NORMAL), 0);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + 42), AS_HPA + 42);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + SZ_1G + 42),
+			AS_HPA + SZ_1G + 42);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + SZ_1G + SZ_2M + 42),
+			AS_HPA + SZ_1G + SZ_2M + 42);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + size - 1),
+			AS_HPA + size - 1);
+	as_expect_unmapped(test, as, AS_GPA - 1);
+	as_expect_unmapped(test, as, AS_GPA + size);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, as_top(test), &hpa), -ERANGE);
+
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, AS_GPA + 42, &hpa,
+						   &len), 0);
+	KUNIT_EXPECT_EQ(test, hpa, AS_HPA + 42);
+	KUNIT_EXPECT_EQ(test, len, size - 42);
+
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_1g, 1);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 1);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 1);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+	KUNIT_EXPECT_EQ(test, st.frames, 0);
+
+	/* GPA and HPA in different 2 MiB phases: 4 KiB leaves only. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa2 + SZ_4K, SZ_4M,
+					      AS_HPA + SZ_8K, AXAS_PROT_READ,
+					      AXAS_MEM_NORMAL), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 1 + SZ_4M / SZ_4K);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 1);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa2 + SZ_2M + 42),
+			AS_HPA + SZ_8K + SZ_2M - SZ_4K + 42);
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, gpa2 + SZ_4K + 8, &hpa,
+						   &len), 0);
+	KUNIT_EXPECT_EQ(test, len, SZ_4M - 8);
+
+	/* A linear region is mapped: faults on it are spurious or refused. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa2 + SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa2 + SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+
+	as_expect_empty(test, as);
+}
+
+static void as_free_pages_action(void *page)
+{
+	__free_pages(page, 1);
+}
+
+/* Linear regions over real pages: guest read/write reaches them. */
+static void as_test_linear_rw(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA + SZ_1M;
+	struct page *page;
+	phys_addr_t pa;
+	u8 buf[64], *va;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							as_free_pages_action,
+							page), 0);
+	pa = page_to_phys(page);
+	va = page_address(page);
+
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa, SZ_8K, pa, AS_RW,
+					      AXAS_MEM_NORMAL), 0);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa + 42), pa + 42);
+	/* Across the page boundary, odd length, unaligned start. */
+	as_rw_roundtrip(test, as, gpa + SZ_4K - 27, 61, 1, 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(va + SZ_4K - 27, gpa + SZ_4K - 27,
+					   61, 1), -1);
+	KUNIT_EXPECT_EQ(test, va[SZ_4K - 28], 0);
+	KUNIT_EXPECT_EQ(test, va[SZ_4K + 34], 0);
+
+	/* Device memory is not for the CPU's copy loop. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, pa,
+					      AS_RW, AXAS_MEM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa + SZ_1M, buf, 8, 0),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_write(as, gpa + SZ_1M, buf, 8, 0),
+			-EOPNOTSUPP);
+
+	/* Read-only: writes are refused and change nothing. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa + SZ_2M, SZ_4K, pa,
+					      AXAS_PROT_READ,
+					      AXAS_MEM_NORMAL), 0);
+	memset(buf, 0xee, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_write(as, gpa + SZ_2M, buf, 8, 0), -EPERM);
+	KUNIT_EXPECT_EQ(test, va[0], 0);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa + SZ_2M + SZ_4K - 27, buf, 8,
+					0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, gpa + SZ_4K - 27, 8, 1), -1);
+
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa, SZ_4M), 0);
+	/* axas never frees linear memory: the data is still there. */
+	KUNIT_EXPECT_EQ(test, as_check_pat(va + SZ_4K - 27, gpa + SZ_4K - 27,
+					   61, 1), -1);
+	as_expect_empty(test, as);
+}
+
+/* Populate: every frame at once, 2 MiB frames where allowed and aligned. */
+static void as_test_populate(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, huge = AS_GPA + SZ_16M;
+	struct axas_stats st;
+	phys_addr_t hpa, prev = 0;
+	unsigned int i, nr = 64;
+	u8 *buf;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, nr * SZ_4K, AS_RW,
+					     AS_POP), 0);
+	for (i = 0; i < nr; i++) {
+		KUNIT_ASSERT_EQ(test, axas_translate(as, gpa + i * SZ_4K + 9,
+						     &hpa), 0);
+		KUNIT_EXPECT_EQ(test, offset_in_page(hpa), 9);
+		KUNIT_EXPECT_TRUE(test, pfn_valid(PHYS_PFN(hpa)));
+		KUNIT_EXPECT_NE(test, hpa, prev);
+		prev = hpa;
+	}
+	as_expect_unmapped(test, as, gpa + nr * SZ_4K);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, nr);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, nr);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+
+	/* Frames are zeroed. */
+	buf = kunit_kmalloc(test, nr * SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(buf, 0xaa, nr * SZ_4K);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa, buf, nr * SZ_4K, 0), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, nr * SZ_4K));
+	as_rw_roundtrip(test, as, gpa, nr * SZ_4K, 2, 0);
+
+	/* 2 MiB frames when allowed and aligned. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_4M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, nr);
+	KUNIT_EXPECT_EQ(test, st.frames, nr + SZ_4M / SZ_4K);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, huge + SZ_2M - 1) + 1,
+			as_xlate(test, as, huge) + SZ_2M);
+	as_rw_roundtrip(test, as, huge + SZ_2M - 100, 200, 3, 0);
+
+	/* Allowed but not aligned: no 2 MiB block fits, 4 KiB frames. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge + SZ_8M + SZ_4K, SZ_2M,
+					     AS_RW, AS_POP | AS_HUGE), 0);
+	/* Aligned but not allowed. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge + SZ_16M, SZ_2M, AS_RW,
+					     AS_POP), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, nr + 2 * SZ_2M / SZ_4K);
+	KUNIT_EXPECT_EQ(test, st.frames, nr + 2 * SZ_4M / SZ_4K);
+	KUNIT_EXPECT_EQ(test, st.regions, 4);
+
+	/* A huge region that is only partly aligned: blocks in the middle. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge + SZ_32M - SZ_8K,
+					     SZ_2M + SZ_16K, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 3);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, nr + 2 * SZ_2M / SZ_4K + 4);
+
+	as_expect_empty(test, as);
+}
+
+/* Lazy: nothing until the first fault, then never replaced. */
+static void as_test_lazy_fault(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, ro = AS_GPA + SZ_1M, pg = gpa + 5 * SZ_4K;
+	struct axas_stats st;
+	phys_addr_t hpa;
+	u8 buf[32];
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, 16 * SZ_4K, AS_RW, 0), 0);
+	as_expect_unmapped(test, as, pg);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 0);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 0);
+
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg + 123, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	hpa = as_xlate(test, as, pg + 123);
+	KUNIT_EXPECT_EQ(test, offset_in_page(hpa), 123);
+	as_expect_unmapped(test, as, pg + SZ_4K);
+	as_expect_unmapped(test, as, pg - 1);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg + 7, AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+
+	as_rw_roundtrip(test, as, pg + 100, sizeof(buf), 4, 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, AXAS_PROT_WRITE),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, pg + 123), hpa);
+	KUNIT_EXPECT_EQ(test, axas_read(as, pg + 100, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, pg + 100, sizeof(buf), 4), -1);
+
+	/* No region: MMIO for the VMM. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa - SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_NOT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 16 * SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_NOT_MAPPED);
+
+	/* The region's rights decide. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, ro, SZ_16K, AXAS_PROT_READ,
+					     0), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, ro, AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	as_expect_unmapped(test, as, ro);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, ro, AXAS_PROT_EXEC),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, ro, AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, ro, AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, BIT(3)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, as_top(test),
+						AXAS_PROT_READ), -ERANGE);
+
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 2);
+	KUNIT_EXPECT_EQ(test, st.faults_mapped, 2);
+	KUNIT_EXPECT_EQ(test, st.faults_spurious, 2);
+	KUNIT_EXPECT_EQ(test, st.faults_not_mapped, 2);
+	KUNIT_EXPECT_EQ(test, st.faults_perm, 3);
+	KUNIT_EXPECT_EQ(test, st.faults_nomem, 0);
+
+	as_expect_empty(test, as);
+}
+
+/* Lazy 2 MiB: only when the aligned block lies inside the region. */
+static void as_test_lazy_huge(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 a = AS_GPA, b = AS_GPA + SZ_8M + SZ_4K, c = AS_GPA + SZ_32M;
+	struct axas_stats st;
+	phys_addr_t hpa;
+	u64 len;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, a, SZ_4M, AS_RW, AS_HUGE), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, a + SZ_2M + 0x1234,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	hpa = as_xlate(test, as, a + SZ_2M);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(hpa, SZ_2M));
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, a + SZ_4M - 1),
+			hpa + SZ_2M - 1);
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, a + SZ_2M + 8, &hpa,
+						   &len), 0);
+	KUNIT_EXPECT_EQ(test, len, SZ_2M - 8);
+	as_expect_unmapped(test, as, a);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 1);
+	KUNIT_EXPECT_EQ(test, st.frames, SZ_2M / SZ_4K);
+
+	/* Data in the block survives a duplicate fault anywhere in it. */
+	as_rw_roundtrip(test, as, a + SZ_2M + SZ_1M - 3, 7, 5, 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, a + SZ_2M + SZ_1M,
+						AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+	as_rw_roundtrip(test, as, a + SZ_2M + SZ_1M + 10, 7, 5, 0);
+
+	/* [8M+4K, 14M-4K): only [10M, 12M) is a whole aligned block. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, b, SZ_8M - SZ_2M - SZ_8K,
+					     AS_RW, AS_HUGE), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, b + SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, AS_GPA + SZ_8M + SZ_2M +
+						SZ_4K, AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, AS_GPA + SZ_8M + SZ_4M +
+						SZ_1M, AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	as_expect_unmapped(test, as, b + SZ_8K);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 2);
+	KUNIT_EXPECT_EQ(test, st.frames, 2 * SZ_2M / SZ_4K + 2);
+
+	/* Aligned but not allowed: 4 KiB. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, c, SZ_2M, AS_RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, c + SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	as_expect_unmapped(test, as, c);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 3);
+
+	as_expect_empty(test, as);
+}
+
+/* Malformed, overlapping and out-of-window requests change nothing. */
+static void as_test_map_errors(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 top = as_top(test), gpa = AS_GPA;
+	struct axas_stats before, after;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, SZ_32K, AS_RW, AS_POP),
+			0);
+	as_rw_roundtrip(test, as, gpa, SZ_32K, 6, 0);
+	as_stats(as, &before);
+
+	/* Overlap: -EEXIST. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa, SZ_4K, AS_RW, AS_POP),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa - SZ_4K, SZ_8K, AS_RW, 0),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_16K, SZ_16K, AS_RW,
+					     AS_POP), -EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_32K - SZ_4K, SZ_8K,
+					      AS_HPA, AS_RW, AXAS_MEM_NORMAL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa - SZ_1M, SZ_2M, AS_HPA,
+					      AS_RW, AXAS_MEM_NORMAL), -EEXIST);
+
+	/* Out of the window (here: the format's width): -ERANGE. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, top, SZ_4K, AS_RW, 0),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, top - SZ_4K, SZ_8K, AS_RW, 0),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, top - SZ_4K, SZ_8K, AS_HPA,
+					      AS_RW, AXAS_MEM_NORMAL), -ERANGE);
+
+	/* Malformed: -EINVAL. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M + 1, SZ_4K,
+					     AS_RW, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K + 1,
+					     AS_RW, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, 0, AS_RW, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, -(u64)SZ_4K, SZ_8K, AS_RW, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K, 0, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K, BIT(3),
+					     0), -EINVAL);
+	/* Write without read cannot be encoded (EPT, G-stage): refused. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K,
+					     AXAS_PROT_WRITE, AS_POP), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K,
+					     AXAS_PROT_WRITE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, AS_HPA,
+					      AXAS_PROT_WRITE,
+					      AXAS_MEM_NORMAL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K,
+					      AS_HPA + 8, AS_RW,
+					      AXAS_MEM_NORMAL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, AS_HPA,
+					      AS_RW, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_8K,
+					      -(phys_addr_t)SZ_4K, AS_RW,
+					      AXAS_MEM_NORMAL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K, AS_RW,
+					     BIT(5)), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 1, SZ_4K), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, top - SZ_4K, SZ_8K), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, SZ_4K + 1, AS_RW),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, SZ_4K, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, SZ_4K, AXAS_PROT_WRITE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, top, SZ_4K, AS_RW), -ERANGE);
+
+	as_stats(as, &after);
+	as_expect_same(test, &before, &after);
+	as_rw_roundtrip(test, as, gpa, SZ_32K, 6, 0);
+	as_expect_unmapped(test, as, gpa + SZ_1M);
+	as_expect_empty(test, as);
+}
+
+/* A partial unmap splits a region; the pieces keep working. */
+static void as_test_unmap_split(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, huge = AS_GPA + SZ_16M, lin = AS_GPA + SZ_64M;
+	u64 lazy = AS_GPA + SZ_32M;
+	phys_addr_t hpa[16], h;
+	struct axas_stats st;
+	unsigned int i;
+	u8 buf[16];
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, 16 * SZ_4K, AS_RW,
+					     AS_POP), 0);
+	as_rw_roundtrip(test, as, gpa, 16 * SZ_4K, 7, 0);
+	for (i = 0; i < 16; i++)
+		hpa[i] = as_xlate(test, as, gpa + i * SZ_4K);
+
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 4 * SZ_4K, 4 * SZ_4K), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	KUNIT_EXPECT_EQ(test, st.frames, 12);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 12);
+	for (i = 0; i < 16; i++) {
+		if (i >= 4 && i < 8) {
+			as_expect_unmapped(test, as, gpa + i * SZ_4K);
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa + i * SZ_4K),
+				hpa[i]);
+	}
+	as_rw_roundtrip(test, as, gpa + 4 * SZ_4K - 8, 8, 7, 0);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa + 8 * SZ_4K, buf, 16, 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, gpa + 8 * SZ_4K, 16, 7), -1);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa + 4 * SZ_4K - 8, buf, 16, 0),
+			-ENOENT);
+
+	/* The hole is a hole. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 4 * SZ_4K, 4 * SZ_4K),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 5 * SZ_4K, SZ_4K), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + SZ_1M, SZ_4K), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 5 * SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_NOT_MAPPED);
+
+	/* Remap the hole, lazily this time: fresh zeroed frames. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + 4 * SZ_4K, 4 * SZ_4K,
+					     AS_RW, 0), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 3);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 5 * SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	memset(buf, 0xaa, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa + 5 * SZ_4K, buf, 16, 0), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, sizeof(buf)));
+
+	/* A range with gaps removes what it covers. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa - SZ_1M, SZ_4M), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 0);
+	KUNIT_EXPECT_EQ(test, st.frames, 0);
+
+	/* Splitting a 2 MiB frame: the other 511 pages keep their data. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 1);
+	as_rw_roundtrip(test, as, huge, SZ_16K, 8, 0);
+	as_rw_roundtrip(test, as, huge + SZ_2M - SZ_4K, SZ_4K, 8, 0);
+	h = as_xlate(test, as, huge);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, huge + SZ_4K, SZ_4K), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 511);
+	KUNIT_EXPECT_EQ(test, st.frames, 511);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	as_expect_unmapped(test, as, huge + SZ_4K);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, huge + SZ_8K), h + SZ_8K);
+	KUNIT_EXPECT_EQ(test, axas_read(as, huge + SZ_8K, buf, 16, 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, huge + SZ_8K, 16, 8), -1);
+	KUNIT_EXPECT_EQ(test, axas_read(as, huge + SZ_2M - 16, buf, 16, 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, huge + SZ_2M - 16, 16, 8), -1);
+
+	/* Linear pieces keep their offset. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_4M, AS_HPA, AS_RW,
+					      AXAS_MEM_NORMAL), 0);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, lin + SZ_2M + SZ_4K, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_2M + 42),
+			AS_HPA + SZ_2M + 42);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_2M + SZ_8K + 42),
+			AS_HPA + SZ_2M + SZ_8K + 42);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_4M - 1),
+			AS_HPA + SZ_4M - 1);
+	as_expect_unmapped(test, as, lin + SZ_2M + SZ_4K);
+
+	/* A never-faulted lazy region splits as well. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, SZ_64K, AS_RW, 0), 0);
+	as_stats(as, &st);
+	i = st.regions;
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, lazy + SZ_16K, SZ_16K), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, i + 1);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_32K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_16K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_NOT_MAPPED);
+
+	as_expect_empty(test, as);
+}
+
+static void as_test_protect(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, huge = AS_GPA + SZ_16M;
+	struct axas_stats st;
+	u8 buf[8] = {};
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, 8 * SZ_4K, AS_RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_rw_roundtrip(test, as, gpa, 8, 9, 0);
+
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, 8 * SZ_4K,
+					   AXAS_PROT_READ), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+	/* An unmapped page of the region still faults in, read-only. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_8K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	as_expect_unmapped(test, as, gpa + SZ_8K);
+	KUNIT_EXPECT_EQ(test, axas_write(as, gpa, buf, sizeof(buf), 0),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, axas_read(as, gpa, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, gpa, 8, 9), -1);
+
+	/* Gaps: -ENOENT, nothing changed. */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, 16 * SZ_4K, AS_RW),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa - SZ_4K, SZ_8K, AS_RW),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa + SZ_1M, SZ_4K, AS_RW),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+
+	/* Give write back to the middle: the region splits in three. */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa + SZ_4K, SZ_8K, AS_RW), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 3);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_8K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 3 * SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	/* Across the three pieces at once. */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, 8 * SZ_4K, AS_RW), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_WRITE),
+			AXAS_FAULT_SPURIOUS);
+
+	/* Protecting part of a 2 MiB block splits it. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	as_rw_roundtrip(test, as, huge + SZ_4K - 4, 8, 10, 0);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, huge + SZ_4K, SZ_4K,
+					   AXAS_PROT_READ), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 512 + 3);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge + SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge, AXAS_PROT_WRITE),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, axas_write(as, huge + SZ_4K - 4, buf, 8, 0),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, axas_read(as, huge + SZ_4K - 4, buf, 8, 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, huge + SZ_4K - 4, 8, 10), -1);
+
+	as_expect_empty(test, as);
+}
+
+/* Read/write across pages, blocks and regions, and the lazy rules. */
+static void as_test_rw(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 a = AS_GPA, b = AS_GPA + SZ_4M, c = AS_GPA + SZ_8M;
+	struct axas_stats st;
+	u8 buf[64], zero[64] = {};
+
+	/* a: two 2 MiB frames; b: 4 KiB frames right after. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, a, SZ_4M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, b, SZ_16K, AS_RW, AS_POP), 0);
+	as_rw_roundtrip(test, as, a + SZ_4K - 1, 2, 11, 0);
+	as_rw_roundtrip(test, as, a + 3, 1, 11, 0);
+	as_rw_roundtrip(test, as, a + SZ_2M - 37, 101, 11, 0);
+	as_rw_roundtrip(test, as, b - SZ_4K + 1, 8191, 12, 0);
+	as_rw_roundtrip(test, as, b - SZ_512K - 5, SZ_512K + SZ_8K + 77, 13, 0);
+	KUNIT_EXPECT_EQ(test, axas_read(as, b, buf, 0, 0), 0);
+
+	/* Into the hole after b: nothing is written. */
+	memset(buf, 0xee, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_write(as, b + SZ_16K - 8, buf, 16, 0),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_read(as, b + SZ_16K - 8, buf, 8, 0), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, 8));
+	KUNIT_EXPECT_EQ(test, axas_read(as, b + SZ_16K - 8, buf, 16, 0),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_read(as, -16ULL, buf, 32, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_read(as, as_top(test) - 16, buf, 32, 0),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_read(as, a, buf, 8, BIT(4)), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_write(as, a, buf, 8, BIT(4)), -EOPNOTSUPP);
+
+	/* c: lazy. Without AXAS_RW_FAULT_IN writes need every frame. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, c, SZ_16K, AS_RW, 0), 0);
+	memset(buf, 0xee, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_write(as, c + 100, buf, 16, 0), -ENOENT);
+	as_expect_unmapped(test, as, c);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, c, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_write(as, c + SZ_4K - 8, buf, 16, 0),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, as_peek(as, c + SZ_4K - 8, buf, 8), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, 8));
+	as_expect_unmapped(test, as, c + SZ_4K);
+	/* Reads of never-touched pages are zeroes, and fault nothing in. */
+	as_rw_roundtrip(test, as, c + SZ_4K - 32, 32, 14, 0);
+	memset(buf, 0xee, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_read(as, c + SZ_4K - 32, buf, 64, 0), 0);
+	KUNIT_EXPECT_EQ(test, as_check_pat(buf, c + SZ_4K - 32, 32, 14), -1);
+	KUNIT_EXPECT_EQ(test, memcmp(buf + 32, zero, 32), 0);
+	as_expect_unmapped(test, as, c + SZ_4K);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 2 * SZ_2M / SZ_4K + 4 + 1);
+
+	/* With AXAS_RW_FAULT_IN the frames appear. */
+	as_rw_roundtrip(test, as, c + SZ_4K - 32, 64, 15, AXAS_RW_FAULT_IN);
+	as_xlate(test, as, c + SZ_4K);
+	memset(buf, 0xee, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_read(as, c + 3 * SZ_4K, buf, 64,
+					AXAS_RW_FAULT_IN), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, zero, 64), 0);
+	as_xlate(test, as, c + 3 * SZ_4K);
+	as_expect_unmapped(test, as, c + 2 * SZ_4K);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 2 * SZ_2M / SZ_4K + 4 + 3);
+
+	as_expect_empty(test, as);
+}
+
+/* The frame limit holds for populate, faults and faulting reads/writes. */
+static void as_test_frame_limit(struct kunit *test)
+{
+	struct axas *as = as_renew(test, 16);
+	u64 gpa = AS_GPA, lazy = AS_GPA + SZ_1M, huge = AS_GPA + SZ_16M;
+	struct axas_stats before, st;
+	unsigned int i;
+	u8 buf[8] = {};
+
+	as_stats(as, &before);
+	KUNIT_EXPECT_EQ(test, before.max_frames, 16);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa, 17 * SZ_4K, AS_RW,
+					     AS_POP), -ENOMEM);
+	as_stats(as, &st);
+	as_expect_same(test, &before, &st);
+	as_expect_unmapped(test, as, gpa);
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, 12 * SZ_4K, AS_RW,
+					     AS_POP), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, 8 * SZ_4K, AS_RW, 0),
+			0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + i * SZ_4K,
+							AXAS_PROT_WRITE),
+				AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + 4 * SZ_4K,
+						AXAS_PROT_WRITE), -ENOMEM);
+	as_expect_unmapped(test, as, lazy + 4 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, axas_write(as, lazy + 5 * SZ_4K, buf, 8,
+					 AXAS_RW_FAULT_IN), -ENOMEM);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 16);
+	KUNIT_EXPECT_EQ(test, st.faults_nomem, 1);
+	KUNIT_EXPECT_EQ(test, st.faults_mapped, 4);
+
+	/* Freeing frames makes room again. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa, 12 * SZ_4K), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 4);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + 4 * SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+
+	/* A 2 MiB frame would pass the limit: 4 KiB instead. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_2M, AS_RW, AS_HUGE),
+			0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge, AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 0);
+	KUNIT_EXPECT_EQ(test, st.frames, 6);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, huge + SZ_2M, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), -ENOMEM);
+
+	as_expect_empty(test, as);
+}
+
+/*
+ * Fail the Nth table allocation, N = 1, 2, ... until the operation
+ * succeeds: every failure is -ENOMEM and leaves the address space as it
+ * was.
+ */
+#define AS_FAIL_MAX	32
+
+static void as_fail_sweep_check(struct kunit *test, struct axas *as,
+				const struct axas_stats *before, int ret,
+				unsigned int n)
+{
+	struct axas_stats st;
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "fail_nth %u", n);
+	as_stats(as, &st);
+	as_expect_same(test, before, &st);
+	KUNIT_EXPECT_EQ(test, atomic_read(&as->npt.nr_pages),
+			before->table_pages);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&as->frames), before->frames);
+}
+
+static void as_test_fail_nth_linear(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 size = SZ_1G + SZ_2M + SZ_4K;
+	struct axas_stats before, st;
+	unsigned int n;
+	int ret = -ENOMEM;
+
+	/* Something unrelated mapped, so rollback has tables to keep. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA - SZ_4K, SZ_4K, AS_RW,
+					     AS_POP), 0);
+	as_stats(as, &before);
+	for (n = 1; n <= AS_FAIL_MAX; n++) {
+		as->npt.fail_nth = n;
+		ret = axas_map_linear(as, AS_GPA, size, AS_HPA, AS_RW,
+				      AXAS_MEM_NORMAL);
+		as->npt.fail_nth = 0;
+		if (!ret)
+			break;
+		as_fail_sweep_check(test, as, &before, ret, n);
+		as_expect_unmapped(test, as, AS_GPA);
+		as_expect_unmapped(test, as, AS_GPA + size - SZ_4K);
+		if (ret != -ENOMEM)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	/* At least one table allocation was needed, and failed. */
+	KUNIT_EXPECT_GT(test, n, 1);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + size - 1),
+			AS_HPA + size - 1);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	as_expect_empty(test, as);
+}
+
+static void as_test_fail_nth_populate(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA + SZ_2M - SZ_8K, size = SZ_2M + SZ_16K;
+	struct axas_stats before, st;
+	unsigned int n;
+	int ret = -ENOMEM;
+
+	as_stats(as, &before);
+	for (n = 1; n <= AS_FAIL_MAX; n++) {
+		as->npt.fail_nth = n;
+		ret = axas_map_alloc(as, gpa, size, AS_RW, AS_POP | AS_HUGE);
+		as->npt.fail_nth = 0;
+		if (!ret)
+			break;
+		as_fail_sweep_check(test, as, &before, ret, n);
+		as_expect_unmapped(test, as, gpa);
+		as_expect_unmapped(test, as, gpa + size - SZ_4K);
+		if (ret != -ENOMEM)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, n, 1);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, size / SZ_4K);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 1);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 4);
+	as_rw_roundtrip(test, as, gpa, size, 16, 0);
+	as_expect_empty(test, as);
+}
+
+/* Splitting a 2 MiB block needs a table: unmap and protect roll back. */
+static void as_test_fail_nth_split(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA;
+	struct axas_stats before, st;
+	unsigned int n;
+	int ret = -ENOMEM;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	as_rw_roundtrip(test, as, gpa + SZ_4K - 8, 16, 17, 0);
+	as_stats(as, &before);
+	KUNIT_ASSERT_EQ(test, before.leaves_2m, 1);
+
+	for (n = 1; n <= AS_FAIL_MAX; n++) {
+		as->npt.fail_nth = n;
+		ret = axas_unmap(as, gpa + SZ_4K, SZ_4K);
+		as->npt.fail_nth = 0;
+		if (!ret)
+			break;
+		as_fail_sweep_check(test, as, &before, ret, n);
+		as_xlate(test, as, gpa + SZ_4K);
+		if (ret != -ENOMEM)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, n, 1);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	KUNIT_EXPECT_EQ(test, st.frames, 511);
+
+	gpa += SZ_4M;
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	as_stats(as, &before);
+	KUNIT_ASSERT_EQ(test, before.leaves_2m, 1);
+	for (n = 1; n <= AS_FAIL_MAX; n++) {
+		as->npt.fail_nth = n;
+		ret = axas_protect(as, gpa + SZ_16K, SZ_4K, AXAS_PROT_READ);
+		as->npt.fail_nth = 0;
+		if (!ret)
+			break;
+		as_fail_sweep_check(test, as, &before, ret, n);
+		KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_16K,
+							AXAS_PROT_WRITE),
+				AXAS_FAULT_SPURIOUS);
+		if (ret != -ENOMEM)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, n, 1);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + SZ_16K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_PERM);
+	as_expect_empty(test, as);
+}
+
+/* Destroying with everything still mapped frees everything. */
+static void as_test_destroy(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	struct axas_stats st;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_64K, AS_RW,
+					     AS_POP), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA + SZ_2M, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA + SZ_8M, SZ_4M, AS_RW,
+					     AS_HUGE), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, AS_GPA + SZ_8M,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, AS_GPA + SZ_1G, SZ_1G,
+					      AS_HPA, AS_RW, AXAS_MEM_NORMAL),
+			0);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, AS_GPA + SZ_2M + SZ_1M, SZ_4K),
+			0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 16 + 511 + 512);
+	KUNIT_EXPECT_GT(test, st.table_pages, ctx->p->root_pages);
+
+	/* A second reference keeps it alive. */
+	axas_get(as);
+	axas_put(as);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + SZ_1G + 42),
+			AS_HPA + 42);
+	/* as_test_exit() drops the last reference and checks the tables. */
+}
+
+/* ------------------------------------------------------------------ */
+/* Concurrency: faults, guest read/write, translation and remapping. */
+
+#define AS_CC_PAGES	64
+#define AS_CC_ITERS	300
+#define AS_CC_REMAPS	40
+#define AS_CC_FAULTERS	2
+#define AS_CC_THREADS	(AS_CC_FAULTERS + 2)
+
+struct as_cc {
+	struct axas *as;
+	u64 lazy;
+	u64 remap;
+	u64 hpa[AS_CC_PAGES];		/* frame first seen, 0: none yet */
+	unsigned long faulted[BITS_TO_LONGS(AS_CC_PAGES)];
+	struct completion start;
+	atomic_t faulters_left;
+	atomic_t errors;
+	char msg[128];
+};
+
+struct as_cc_thread {
+	struct as_cc *cc;
+	unsigned int id;
+	struct task_struct *task;
+	struct completion done;
+	u8 page[SZ_4K];
+	u8 back[SZ_4K];
+};
+
+static __printf(2, 3) void as_cc_fail(struct as_cc *cc, const char *fmt, ...)
+{
+	va_list args;
+
+	if (atomic_inc_return(&cc->errors) != 1)
+		return;
+	va_start(args, fmt);
+	vsnprintf(cc->msg, sizeof(cc->msg), fmt, args);
+	va_end(args);
+}
+
+static void as_cc_fault_one(struct as_cc_thread *t, struct rnd_state *rnd)
+{
+	struct as_cc *cc = t->cc;
+	unsigned int pg = prandom_u32_state(rnd) % AS_CC_PAGES;
+	u64 gpa = cc->lazy + pg * SZ_4K;
+	unsigned int access = prandom_u32_state(rnd) & 1 ? AXAS_PROT_WRITE :
+							    AXAS_PROT_READ;
+	phys_addr_t hpa;
+	u64 old;
+	int ret;
+
+	ret = axas_handle_fault(cc->as, gpa + (prandom_u32_state(rnd) &
+					       (SZ_4K - 1)), access);
+	if (ret != AXAS_FAULT_MAPPED && ret != AXAS_FAULT_SPURIOUS) {
+		as_cc_fail(cc, "fault %#llx: %d", gpa, ret);
+		return;
+	}
+	ret = axas_translate(cc->as, gpa, &hpa);
+	if (ret) {
+		as_cc_fail(cc, "translate after fault %#llx: %d", gpa, ret);
+		return;
+	}
+	old = cmpxchg(&cc->hpa[pg], 0, (u64)hpa);
+	if (old && old != hpa) {
+		as_cc_fail(cc, "frame of %#llx replaced", gpa);
+		return;
+	}
+	/* Every writer of a page writes the same bytes. */
+	as_fill(t->page, gpa, SZ_4K, 18);
+	ret = axas_write(cc->as, gpa, t->page, SZ_4K, 0);
+	if (!ret)
+		ret = axas_read(cc->as, gpa, t->back, SZ_4K, 0);
+	if (ret) {
+		as_cc_fail(cc, "rw %#llx: %d", gpa, ret);
+		return;
+	}
+	if (as_check_pat(t->back, gpa, SZ_4K, 18) != -1) {
+		as_cc_fail(cc, "data of %#llx", gpa);
+		return;
+	}
+	set_bit(pg, cc->faulted);
+}
+
+static int as_cc_faulter(void *arg)
+{
+	struct as_cc_thread *t = arg;
+	struct rnd_state rnd;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, 0xa5a5 + t->id);
+	wait_for_completion(&t->cc->start);
+	for (i = 0; i < AS_CC_ITERS && !atomic_read(&t->cc->errors); i++) {
+		as_cc_fault_one(t, &rnd);
+		cond_resched();
+	}
+	atomic_dec(&t->cc->faulters_left);
+	complete(&t->done);
+	return 0;
+}
+
+static int as_cc_translator(void *arg)
+{
+	struct as_cc_thread *t = arg;
+	struct as_cc *cc = t->cc;
+	struct rnd_state rnd;
+	unsigned int i;
+	phys_addr_t hpa;
+	int ret;
+
+	prandom_seed_state(&rnd, 0x5a5a);
+	wait_for_completion(&cc->start);
+	for (i = 0; i < 100 * AS_CC_ITERS; i++) {
+		unsigned int pg = prandom_u32_state(&rnd) % AS_CC_PAGES;
+		u64 gpa = cc->lazy + pg * SZ_4K;
+		bool seen = test_bit(pg, cc->faulted);
+
+		/* Pairs with the fully ordered cmpxchg() of the faulter. */
+		smp_rmb();
+		ret = axas_translate(cc->as, gpa + 5, &hpa);
+		if (seen && (ret || hpa != READ_ONCE(cc->hpa[pg]) + 5))
+			as_cc_fail(cc, "translate %#llx: %d", gpa, ret);
+		else if (ret && ret != -ENOENT)
+			as_cc_fail(cc, "translate %#llx: %d", gpa, ret);
+		ret = axas_translate(cc->as, cc->remap + (i % 16) * SZ_4K,
+				     &hpa);
+		if (ret && ret != -ENOENT)
+			as_cc_fail(cc, "translate remap: %d", ret);
+		if (!(i % 64))
+			cond_resched();
+		if (!atomic_read(&cc->faulters_left))
+			break;
+	}
+	complete(&t->done);
+	return 0;
+}
+
+static int as_cc_remapper(void *arg)
+{
+	struct as_cc_thread *t = arg;
+	struct as_cc *cc = t->cc;
+	unsigned int i, flags;
+	int ret;
+
+	wait_for_completion(&cc->start);
+	for (i = 0; i < AS_CC_REMAPS && !atomic_read(&cc->errors); i++) {
+		flags = i & 1 ? AS_POP : 0;
+		ret = axas_map_alloc(cc->as, cc->remap, 16 * SZ_4K, AS_RW,
+				     flags);
+		if (ret) {
+			as_cc_fail(cc, "remap %u: %d", i, ret);
+			break;
+		}
+		as_fill(t->page, cc->remap + SZ_8K, 64, i);
+		ret = axas_write(cc->as, cc->remap + SZ_8K, t->page, 64,
+				 AXAS_RW_FAULT_IN);
+		if (!ret)
+			ret = axas_read(cc->as, cc->remap + SZ_8K, t->back, 64,
+					0);
+		if (ret || memcmp(t->page, t->back, 64))
+			as_cc_fail(cc, "remap rw %u: %d", i, ret);
+		ret = axas_unmap(cc->as, cc->remap, 16 * SZ_4K);
+		if (ret) {
+			as_cc_fail(cc, "unmap %u: %d", i, ret);
+			break;
+		}
+	}
+	complete(&t->done);
+	return 0;
+}
+
+static void as_test_concurrency(struct kunit *test)
+{
+	static int (* const fns[AS_CC_THREADS])(void *) = {
+		as_cc_faulter, as_cc_faulter, as_cc_translator, as_cc_remapper,
+	};
+	struct as_ctx *ctx = test->priv;
+	struct as_cc_thread *threads;
+	struct axas_stats st;
+	struct as_cc *cc;
+	unsigned int i, nr = 0, faulted = 0;
+	u8 *back;
+
+	cc = kunit_kzalloc(test, sizeof(*cc), GFP_KERNEL);
+	threads = kunit_kcalloc(test, AS_CC_THREADS, sizeof(*threads),
+				GFP_KERNEL);
+	back = kunit_kmalloc(test, SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	cc->as = ctx->as;
+	cc->lazy = AS_GPA;
+	cc->remap = AS_GPA + SZ_64M;
+	init_completion(&cc->start);
+	atomic_set(&cc->faulters_left, AS_CC_FAULTERS);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(cc->as, cc->lazy,
+					     AS_CC_PAGES * SZ_4K, AS_RW, 0), 0);
+
+	for (i = 0; i < AS_CC_THREADS; i++) {
+		struct as_cc_thread *t = &threads[i];
+
+		t->cc = cc;
+		t->id = i;
+		init_completion(&t->done);
+		t->task = kthread_run(fns[i], t, "axas-as-cc%u", i);
+		if (IS_ERR(t->task)) {
+			KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(t->task));
+			break;
+		}
+		get_task_struct(t->task);
+		nr++;
+	}
+	complete_all(&cc->start);
+	for (i = 0; i < nr; i++) {
+		if (!wait_for_completion_timeout(&threads[i].done, 120 * HZ))
+			KUNIT_FAIL(test, "thread %u hangs", i);
+		kthread_stop_put(threads[i].task);
+	}
+	KUNIT_ASSERT_EQ(test, nr, AS_CC_THREADS);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->errors), 0, "%s", cc->msg);
+
+	/* Every page that was faulted holds its pattern, in its frame. */
+	for (i = 0; i < AS_CC_PAGES; i++) {
+		u64 gpa = cc->lazy + i * SZ_4K;
+		phys_addr_t hpa;
+
+		if (!test_bit(i, cc->faulted)) {
+			KUNIT_EXPECT_EQ(test, cc->hpa[i], 0);
+			continue;
+		}
+		faulted++;
+		KUNIT_EXPECT_EQ(test, axas_translate(cc->as, gpa, &hpa), 0);
+		KUNIT_EXPECT_EQ(test, hpa, cc->hpa[i]);
+		KUNIT_EXPECT_EQ(test, as_peek(cc->as, gpa, back, SZ_4K), 0);
+		KUNIT_EXPECT_EQ_MSG(test, as_check_pat(back, gpa, SZ_4K, 18),
+				    -1, "page %u", i);
+	}
+	/* 600 random faults over 64 pages touch nearly all of them. */
+	KUNIT_EXPECT_GT(test, faulted, AS_CC_PAGES / 2);
+	as_stats(cc->as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+	KUNIT_EXPECT_EQ(test, st.frames, faulted);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, faulted);
+	as_expect_empty(test, cc->as);
+}
+
+static struct kunit_case axas_as_cases[] = {
+	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
+	KUNIT_CASE(as_test_create_default),
+	KUNIT_CASE_PARAM(as_test_root_info, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_linear_translate, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_linear_rw, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_populate, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_lazy_fault, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_lazy_huge, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_map_errors, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_unmap_split, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_protect, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_rw, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_frame_limit, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_fail_nth_linear, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_fail_nth_populate, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_fail_nth_split, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
+	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite axas_as_suite = {
+	.name = "axas_as",
+	.init = as_test_init,
+	.exit = as_test_exit,
+	.test_cases = axas_as_cases,
+};
+
+kunit_test_suite(axas_as_suite);
