@@ -21,6 +21,7 @@
 #define _AXAS_NPT_H
 
 #include <linux/atomic.h>
+#include <linux/axas.h>
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <uapi/linux/axas.h>
@@ -49,23 +50,12 @@ enum axas_npt_memtype {
 	AXAS_NPT_MT_DEVICE,
 };
 
-/**
- * struct axas_flush_ops - TLB maintenance supplied by the table's user
- * @flush_range: Invalidate stage-2 translations (and walk caches) for
- *		 [@gpa, @gpa + @size): INVEPT, TLBI IPAS2E1IS + VMALLS12E1IS,
- *		 HFENCE.GVMA with the caller's VMID. Called with no spinlock
- *		 held.
- * @flush_all:	 Invalidate every translation of the table.
- *
- * Either may be NULL, and so may the whole struct for a table no hardware
- * walks yet. Each operation that removes or changes valid entries calls
- * one of them once (@flush_range preferred), before any removed frame is
- * reported or any unlinked table page is freed.
+/*
+ * struct axas_flush_ops is the in-kernel API's (<linux/axas.h>). Each
+ * operation that removes or changes valid entries calls one of its
+ * functions once, before any removed frame is reported or any unlinked
+ * table page is freed; flush_range is preferred, flush_all is the fallback.
  */
-struct axas_flush_ops {
-	void (*flush_range)(void *cookie, u64 gpa, u64 size);
-	void (*flush_all)(void *cookie);
-};
 
 /**
  * struct axas_npt_fmt - one stage-2 page-table format
