@@ -256,6 +256,7 @@ static void npt_free_subtree(struct axas_npt *npt, u64 *table,
 	}
 	if (level != npt_root_level(npt))
 		npt_free_table_rcu(npt, table, 0);
+	cond_resched();
 }
 
 struct npt_bbm {
@@ -706,6 +707,7 @@ void axas_npt_destroy(struct axas_npt *npt, axas_npt_leaf_fn fn, void *arg)
 	unsigned int level = npt_root_level(npt);
 	unsigned int i;
 
+	might_sleep();
 	if (!npt->root)
 		return;
 	for (i = 0; i < npt_nr_entries(npt, level); i++) {
@@ -753,6 +755,7 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, phys_addr_t hpa, u64 size,
 	u64 addr;
 	int ret;
 
+	might_sleep();
 	ret = npt_check_range(npt, gpa, size);
 	if (ret)
 		return ret;
@@ -767,7 +770,10 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, phys_addr_t hpa, u64 size,
 
 	for (addr = gpa; addr < end; ) {
 		unsigned int level = npt_pick_level(npt, addr, hpa, end - addr);
-		u64 *ptep = npt_walk_create(npt, addr, level, &pool);
+		u64 *ptep;
+
+		cond_resched();
+		ptep = npt_walk_create(npt, addr, level, &pool);
 
 		if (IS_ERR(ptep) || WARN_ON_ONCE(READ_ONCE(*ptep))) {
 			ret = IS_ERR(ptep) ? PTR_ERR(ptep) : -EEXIST;
@@ -809,6 +815,7 @@ int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size,
 	struct npt_op op;
 	int ret;
 
+	might_sleep();
 	ret = npt_check_range(npt, gpa, size);
 	if (ret)
 		return ret;
@@ -884,6 +891,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size,
 	struct npt_op op;
 	int ret;
 
+	might_sleep();
 	ret = npt_check_range(npt, gpa, size);
 	if (ret)
 		return ret;
@@ -999,6 +1007,7 @@ int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 	u64 *ptep;
 	int ret;
 
+	might_sleep();
 	if (level > min_t(unsigned int, fmt->max_leaf_level,
 			  npt_root_level(npt)))
 		return -EINVAL;
@@ -1009,7 +1018,7 @@ int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 	if (!IS_ALIGNED(gpa | hpa, size) || !npt_prot_ok(prot) ||
 	    (mt != AXAS_NPT_MT_NORMAL && mt != AXAS_NPT_MT_DEVICE))
 		return -EINVAL;
-	if (hpa + size > BIT_ULL(fmt->oa_bits))
+	if (hpa > BIT_ULL(fmt->oa_bits) - size)
 		return -ERANGE;
 
 	n = npt_missing_tables(npt, gpa, level);
