@@ -682,6 +682,11 @@ static void npt_test_range(struct kunit *test)
 			-ERANGE);
 	KUNIT_EXPECT_EQ(test, axas_npt_install(npt, top, 0, 0, NPT_RW,
 					       AXAS_NPT_MT_NORMAL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_npt_install(npt, 0, -SZ_4K, 0, NPT_RW,
+					       AXAS_NPT_MT_NORMAL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_npt_install(npt, 0, BIT_ULL(fmt->oa_bits),
+					       0, NPT_RW, AXAS_NPT_MT_NORMAL),
+			-ERANGE);
 	KUNIT_EXPECT_EQ(test, axas_npt_map(npt, 0, BIT_ULL(fmt->oa_bits),
 					   SZ_4K, NPT_RW, AXAS_NPT_MT_NORMAL),
 			-ERANGE);
@@ -923,6 +928,91 @@ static void npt_test_install_race(struct kunit *test)
 	/* Lost races freed their tables: one path plus 16 leaf tables. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&npt->nr_pages),
 			ctx->root_pages + npt->levels - 2 + NPT_RACE_TABLES);
+	npt_expect_clean(test, ctx);
+}
+
+struct npt_reader {
+	struct axas_npt *npt;
+	u64 delta;
+	bool stop;
+	struct completion done;
+	unsigned long lookups;
+	unsigned long hits;
+	int err;
+	u64 bad_gpa;
+};
+
+static int npt_reader_fn(void *arg)
+{
+	struct npt_reader *r = arg;
+	struct axas_npt_leaf leaf;
+	struct rnd_state rnd;
+
+	prandom_seed_state(&rnd, 42);
+	while (!READ_ONCE(r->stop)) {
+		u64 gpa = SZ_1G + (prandom_u32_state(&rnd) % SZ_16M);
+		int ret = axas_npt_lookup(r->npt, gpa, &leaf);
+
+		if (!ret) {
+			r->hits++;
+			if (leaf.hpa != gpa + r->delta && !r->err) {
+				r->err = -EINVAL;
+				r->bad_gpa = gpa;
+			}
+		} else if (ret != -ENOENT && !r->err) {
+			r->err = ret;
+			r->bad_gpa = gpa;
+		}
+		if (!(++r->lookups & 255))
+			cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Lockless lookups while blocks are mapped, split, protected and freed:
+ * every hit is right, and no freed table is touched (KASAN watches).
+ */
+static void npt_test_lookup_race(struct kunit *test)
+{
+	struct npt_ctx *ctx = test->priv;
+	struct axas_npt *npt = &ctx->npt;
+	struct npt_reader r = { .npt = npt, .delta = 4ULL * SZ_1G };
+	struct task_struct *t;
+	struct rnd_state rnd;
+	unsigned int i, j;
+
+	init_completion(&r.done);
+	prandom_seed_state(&rnd, 7);
+	t = kthread_run(npt_reader_fn, &r, "axas-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (i = 0; i < 200; i++) {
+		KUNIT_ASSERT_EQ(test, axas_npt_map(npt, SZ_1G, SZ_1G + r.delta,
+						   SZ_16M, NPT_RW,
+						   AXAS_NPT_MT_NORMAL), 0);
+		for (j = 0; j < 3; j++) {
+			u64 off = (prandom_u32_state(&rnd) % (SZ_16M / SZ_4K)) *
+				  SZ_4K;
+			u64 len = min_t(u64, SZ_16M - off,
+					(1 + prandom_u32_state(&rnd) % 1024) *
+					SZ_4K);
+
+			axas_npt_unmap(npt, SZ_1G + off, len, NULL, NULL);
+			off = (prandom_u32_state(&rnd) % (SZ_16M / SZ_4K)) *
+			      SZ_4K;
+			axas_npt_protect(npt, SZ_1G + off, SZ_4K * 3,
+					 AXAS_NPT_PROT_R);
+		}
+		KUNIT_ASSERT_EQ(test, axas_npt_unmap(npt, SZ_1G, SZ_16M, NULL,
+						     NULL), 0);
+		cond_resched();
+	}
+	WRITE_ONCE(r.stop, true);
+	wait_for_completion(&r.done);
+	KUNIT_EXPECT_EQ_MSG(test, r.err, 0, "gpa %#llx", r.bad_gpa);
+	KUNIT_EXPECT_GT(test, r.lookups, 0);
+	kunit_info(test, "%lu lookups, %lu hits", r.lookups, r.hits);
 	npt_expect_clean(test, ctx);
 }
 
@@ -1248,6 +1338,7 @@ static struct kunit_case axas_npt_cases[] = {
 	KUNIT_CASE_PARAM(npt_test_protect, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_install, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_install_race, npt_gen_params),
+	KUNIT_CASE_PARAM(npt_test_lookup_race, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_fail_nth, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_random, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_flush, npt_gen_params),
