@@ -5,9 +5,136 @@
 #ifndef _AXAS_INTERNAL_H
 #define _AXAS_INTERNAL_H
 
+#include <linux/atomic.h>
+#include <linux/axas.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/maple_tree.h>
+#include <linux/rcupdate.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
+
+#include "axas_npt.h"
+
+/**
+ * enum axas_backend - what provides a region's host memory
+ * @AXAS_BACKEND_LINEAR: A fixed host-physical range (GPA + offset), mapped
+ *			 in full when the region is created; axas never frees it.
+ * @AXAS_BACKEND_ALLOC: Guest frames from the page allocator, allocated and
+ *			mapped at creation (populate) or on the first fault
+ *			(lazy); freed on unmap.
+ *
+ * A closed set: code switches over it without a default case, so the
+ * compiler finds every place a new backend must be handled.
+ */
+enum axas_backend {
+	AXAS_BACKEND_LINEAR,
+	AXAS_BACKEND_ALLOC,
+};
+
+/**
+ * struct axas_region - one region of an address space
+ * @start:	First GPA.
+ * @last:	Last GPA (inclusive), as the maple tree stores ranges.
+ * @prot:	AXAS_PROT_* the guest may use. Changed in place by
+ *		axas_protect() under the write lock; lockless readers see the
+ *		old or the new value.
+ * @type:	The backend.
+ * @linear:	%AXAS_BACKEND_LINEAR: @linear.offset is HPA - GPA (modulo
+ *		2^64, so a split keeps it) and @linear.mt the memory type.
+ * @alloc:	%AXAS_BACKEND_ALLOC: @alloc.flags are AXAS_MAP_ALLOC_*.
+ * @dead_next:	Links regions being removed, under the write lock, until
+ *		they are out of the tree and can be queued for freeing.
+ * @rcu:	Regions are freed after an RCU grace period.
+ *
+ * Splitting a region (a partial unmap or protect) copies it: each piece
+ * is its own struct whose bounds match its maple tree range.
+ */
+struct axas_region {
+	u64 start;
+	u64 last;
+	unsigned int prot;
+	enum axas_backend type;
+	union {
+		struct {
+			u64 offset;
+			enum axas_memtype mt;
+		} linear;
+		struct {
+			unsigned int flags;
+		} alloc;
+	};
+	struct axas_region *dead_next;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct axas - one guest address space
+ * @lock:	Held for write to change regions or tables (map, unmap,
+ *		protect, destroy); held for read by fault handling and guest
+ *		read/write, which install entries with cmpxchg and may run in
+ *		parallel.
+ * @regions:	GPA range -> struct axas_region. RCU mode with @lock as its
+ *		external lock: lockless readers use rcu_read_lock().
+ * @npt:	The stage-2 table. Table pages are freed after an RCU grace
+ *		period, so axas_translate() needs only rcu_read_lock().
+ * @base:	First GPA of the window.
+ * @last:	Last GPA of the window (inclusive).
+ * @max_frames:	Limit on @frames, 0 for none.
+ * @frames:	Guest frames allocated (4 KiB units), reserved before the
+ *		allocation so concurrent faults never exceed @max_frames.
+ * @nr_regions:	Number of regions; changed under the write lock.
+ * @id:		Identifier, unique among live address spaces (debugfs name).
+ * @debugfs:	Its debugfs folder axas/<id>/, or NULL.
+ * @ref:	References; the last axas_put() destroys the address space.
+ * @memcg:	Memory cgroup of the creator: frames and tables are charged
+ *		to it whichever thread allocates them.
+ * @flush_ops:	The caller's TLB maintenance, may be NULL.
+ * @flush_cookie: Its argument.
+ * @flushes:	Flush requests made (counted even when @flush_ops is NULL).
+ * @faults:	Fault outcomes, indexed by enum axas_fault_outcome.
+ * @faults_nomem: Faults that failed with -ENOMEM.
+ */
+struct axas {
+	struct rw_semaphore lock;
+	struct maple_tree regions;
+	struct axas_npt npt;
+	u64 base;
+	u64 last;
+	u64 max_frames;
+	atomic64_t frames;
+	u64 nr_regions;
+	u32 id;
+	struct dentry *debugfs;
+	struct kref ref;
+	struct mem_cgroup *memcg;
+	const struct axas_flush_ops *flush_ops;
+	void *flush_cookie;
+	atomic64_t flushes;
+	atomic64_t faults[AXAS_FAULT_PERM + 1];
+	atomic64_t faults_nomem;
+};
+
+/* axas_as.c */
+int axas_rw_check(struct axas *as, u64 gpa, size_t len, unsigned int flags,
+		  bool write);
+
+/* axas_debugfs.c */
+void axas_debugfs_add(struct axas *as);
+void axas_debugfs_remove(struct axas *as);
+void axas_debugfs_init(void);
+void axas_debugfs_exit(void);
+
+/* axas_backend.c */
+int axas_backend_map(struct axas *as, struct axas_region *r);
+int axas_backend_fault(struct axas *as, struct axas_region *r, u64 gpa,
+		       unsigned int access);
+void axas_backend_leaf_removed(struct axas *as, struct axas_region *r,
+			       phys_addr_t hpa, u64 size,
+			       struct list_head *frames);
+void axas_free_frames(struct list_head *frames);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 long axas_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);

@@ -90,14 +90,7 @@ struct axas_root_info {
 	u64 hgatp;
 };
 
-/**
- * enum axas_rw_flags - flags of axas_read() and axas_write()
- * @AXAS_RW_FAULT_IN: Allocate the frames of lazy regions the access
- *		      touches, as a guest access would.
- */
-enum axas_rw_flags {
-	AXAS_RW_FAULT_IN = 1 << 0,
-};
+/* Flags of axas_read() and axas_write(): AXAS_RW_FAULT_IN (uAPI header). */
 
 struct axas *axas_create(const struct axas_params *params);
 void axas_get(struct axas *as);

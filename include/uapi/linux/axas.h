@@ -21,6 +21,17 @@
 enum {
 	AXAS_CMD_BASE = 0x80,
 	AXAS_CMD_GET_INFO = AXAS_CMD_BASE,
+	AXAS_CMD_CREATE,
+	AXAS_CMD_AS_INFO,
+	AXAS_CMD_MAP_LINEAR,
+	AXAS_CMD_MAP_ALLOC,
+	AXAS_CMD_UNMAP,
+	AXAS_CMD_PROTECT,
+	AXAS_CMD_HANDLE_FAULT,
+	AXAS_CMD_TRANSLATE,
+	AXAS_CMD_READ,
+	AXAS_CMD_WRITE,
+	AXAS_CMD_GET_STATS,
 };
 
 /**
@@ -150,5 +161,238 @@ struct axas_info {
 };
 
 #define AXAS_GET_INFO _IO(AXAS_TYPE, AXAS_CMD_GET_INFO)
+
+/**
+ * struct axas_create - ioctl(AXAS_CREATE) on /dev/axas
+ * @size: sizeof(struct axas_create)
+ * @flags: Must be 0
+ * @format: enum axas_format; %AXAS_FORMAT_DEFAULT for the host's own
+ * @gpa_bits: Guest-physical address width; 0 for the format's largest
+ *	      (arm64 stage 2: 40). Sets the walk depth.
+ * @base: First GPA of the window regions may use (4 KiB aligned)
+ * @length: Size of the window; 0 for everything from @base to the width
+ * @max_frames: Limit on guest frames, in 4 KiB units; 0 for none
+ * @out_fd: The new address space's file descriptor (close-on-exec)
+ * @__reserved: Must be 0
+ *
+ * Create an address space. Its fd takes the other ioctls; it works only
+ * in the process (mm) that created it, and the address space lives until
+ * the last reference to the fd is closed.
+ */
+struct axas_create {
+	__u32 size;
+	__u32 flags;
+	__u32 format;
+	__u32 gpa_bits;
+	__aligned_u64 base;
+	__aligned_u64 length;
+	__aligned_u64 max_frames;
+	__u32 out_fd;
+	__u32 __reserved;
+};
+
+#define AXAS_CREATE _IO(AXAS_TYPE, AXAS_CMD_CREATE)
+
+/**
+ * struct axas_as_info - ioctl(AXAS_AS_INFO) on an address-space fd
+ * @size: sizeof(struct axas_as_info)
+ * @flags: Must be 0
+ * @out_format: enum axas_format of the table
+ * @out_levels: Walk levels, root included
+ * @out_gpa_bits: Guest-physical address width
+ * @out_id: Identifier, also the name of its debugfs folder axas/<id>/
+ * @out_root_pages: Concatenated root pages (arm64 up to 16; RISC-V 4)
+ * @__reserved: Must be 0
+ * @out_base: First GPA of the window
+ * @out_length: Size of the window
+ * @out_root_pa: Physical address of the root; 0 without CAP_SYS_ADMIN
+ * @out_eptp: x86 EPTP value; 0 on other formats or without CAP_SYS_ADMIN
+ * @out_vttbr: arm64 VTTBR_EL2 BADDR (VMID 0); likewise
+ * @out_vtcr: arm64 VTCR_EL2 for this table; 0 on other formats
+ * @out_hgatp: RISC-V HGATP (VMID 0); 0 on other formats or without
+ *	       CAP_SYS_ADMIN
+ */
+struct axas_as_info {
+	__u32 size;
+	__u32 flags;
+	__u32 out_format;
+	__u32 out_levels;
+	__u32 out_gpa_bits;
+	__u32 out_id;
+	__u32 out_root_pages;
+	__u32 __reserved;
+	__aligned_u64 out_base;
+	__aligned_u64 out_length;
+	__aligned_u64 out_root_pa;
+	__aligned_u64 out_eptp;
+	__aligned_u64 out_vttbr;
+	__aligned_u64 out_vtcr;
+	__aligned_u64 out_hgatp;
+};
+
+#define AXAS_AS_INFO _IO(AXAS_TYPE, AXAS_CMD_AS_INFO)
+
+/**
+ * struct axas_map_linear - ioctl(AXAS_MAP_LINEAR) on an address-space fd
+ * @size: sizeof(struct axas_map_linear)
+ * @flags: Must be 0
+ * @gpa: First guest-physical address (4 KiB aligned)
+ * @length: Size (a non-zero multiple of 4 KiB)
+ * @hpa: First host-physical address (4 KiB aligned)
+ * @prot: AXAS_PROT_*, at least one
+ * @memtype: enum axas_memtype
+ *
+ * Map a fixed host-physical range (a device's MMIO, reserved memory) with
+ * the largest blocks alignment allows. Needs CAP_SYS_RAWIO.
+ */
+struct axas_map_linear {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__aligned_u64 hpa;
+	__u32 prot;
+	__u32 memtype;
+};
+
+#define AXAS_MAP_LINEAR _IO(AXAS_TYPE, AXAS_CMD_MAP_LINEAR)
+
+/**
+ * struct axas_map_alloc - ioctl(AXAS_MAP_ALLOC) on an address-space fd
+ * @size: sizeof(struct axas_map_alloc)
+ * @flags: enum axas_map_alloc_flags
+ * @gpa: First guest-physical address (4 KiB aligned)
+ * @length: Size (a non-zero multiple of 4 KiB)
+ * @prot: AXAS_PROT_*, at least one
+ * @__reserved: Must be 0
+ *
+ * Map guest memory from the page allocator: zeroed, charged to the
+ * creator's memory cgroup, counted against the frame limit.
+ */
+struct axas_map_alloc {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__u32 prot;
+	__u32 __reserved;
+};
+
+#define AXAS_MAP_ALLOC _IO(AXAS_TYPE, AXAS_CMD_MAP_ALLOC)
+
+/**
+ * struct axas_unmap - ioctl(AXAS_UNMAP) on an address-space fd
+ * @size: sizeof(struct axas_unmap)
+ * @flags: Must be 0
+ * @gpa: First guest-physical address (4 KiB aligned)
+ * @length: Size (a non-zero multiple of 4 KiB)
+ *
+ * Unmap every region or part of a region in the range; allocated memory
+ * is freed.
+ */
+struct axas_unmap {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+};
+
+#define AXAS_UNMAP _IO(AXAS_TYPE, AXAS_CMD_UNMAP)
+
+/**
+ * struct axas_protect - ioctl(AXAS_PROTECT) on an address-space fd
+ * @size: sizeof(struct axas_protect)
+ * @flags: Must be 0
+ * @gpa: First guest-physical address (4 KiB aligned)
+ * @length: Size (a non-zero multiple of 4 KiB)
+ * @prot: New AXAS_PROT_*, at least one
+ * @__reserved: Must be 0
+ */
+struct axas_protect {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__u32 prot;
+	__u32 __reserved;
+};
+
+#define AXAS_PROTECT _IO(AXAS_TYPE, AXAS_CMD_PROTECT)
+
+/**
+ * struct axas_fault - ioctl(AXAS_HANDLE_FAULT) on an address-space fd
+ * @size: sizeof(struct axas_fault)
+ * @flags: Must be 0
+ * @gpa: The faulting guest-physical address
+ * @access: AXAS_PROT_* of the access, at least one
+ * @out_outcome: enum axas_fault_outcome
+ */
+struct axas_fault {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__u32 access;
+	__u32 out_outcome;
+};
+
+#define AXAS_HANDLE_FAULT _IO(AXAS_TYPE, AXAS_CMD_HANDLE_FAULT)
+
+/**
+ * struct axas_translate - ioctl(AXAS_TRANSLATE) on an address-space fd
+ * @size: sizeof(struct axas_translate)
+ * @flags: Must be 0
+ * @gpa: Guest-physical address
+ * @out_hpa: Host-physical address; 0 without CAP_SYS_ADMIN
+ * @out_length: Bytes from @gpa on mapped to contiguous host memory, within
+ *		the region
+ */
+struct axas_translate {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 out_hpa;
+	__aligned_u64 out_length;
+};
+
+#define AXAS_TRANSLATE _IO(AXAS_TYPE, AXAS_CMD_TRANSLATE)
+
+/**
+ * struct axas_rw - ioctl(AXAS_READ) and ioctl(AXAS_WRITE) on an
+ *		    address-space fd
+ * @size: sizeof(struct axas_rw)
+ * @flags: %AXAS_RW_FAULT_IN: allocate lazy frames the range touches
+ * @gpa: First guest-physical address; any alignment
+ * @length: Bytes to copy; may cross pages, blocks and regions
+ * @buf: User buffer (a pointer)
+ *
+ * Without %AXAS_RW_FAULT_IN, never-touched lazy memory reads as zeroes and
+ * cannot be written.
+ */
+struct axas_rw {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__aligned_u64 buf;
+};
+
+#define AXAS_RW_FAULT_IN	(1U << 0)
+#define AXAS_READ _IO(AXAS_TYPE, AXAS_CMD_READ)
+#define AXAS_WRITE _IO(AXAS_TYPE, AXAS_CMD_WRITE)
+
+/**
+ * struct axas_get_stats - ioctl(AXAS_GET_STATS) on an address-space fd
+ * @size: sizeof(struct axas_get_stats)
+ * @flags: Must be 0
+ * @out: The counters; new counters are appended to struct axas_stats,
+ *	 which therefore stays the last member
+ */
+struct axas_get_stats {
+	__u32 size;
+	__u32 flags;
+	struct axas_stats out;
+};
+
+#define AXAS_GET_STATS _IO(AXAS_TYPE, AXAS_CMD_GET_STATS)
 
 #endif /* _UAPI_LINUX_AXAS_H */

@@ -1,0 +1,1002 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axas address spaces: regions, locking, faults, translation, guest
+ * read/write, and the exported in-kernel API (include/linux/axas.h).
+ *
+ * Every change is all-or-nothing. Region splits come first and are
+ * neutral (the pieces together describe exactly the old region, so a
+ * failure after them changes nothing a user can observe); then the
+ * fallible table operation, which leaves the table unchanged on error;
+ * then the region tree update, whose maple nodes were preallocated before
+ * the table changed, so it cannot fail.
+ */
+#include <linux/axas.h>
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "axas_internal.h"
+
+static DEFINE_IDA(axas_ids);
+
+static_assert(AXAS_PROT_READ == AXAS_NPT_PROT_R);
+static_assert(AXAS_PROT_WRITE == AXAS_NPT_PROT_W);
+static_assert(AXAS_PROT_EXEC == AXAS_NPT_PROT_X);
+static_assert((int)AXAS_MEM_NORMAL == (int)AXAS_NPT_MT_NORMAL);
+static_assert((int)AXAS_MEM_DEVICE == (int)AXAS_NPT_MT_DEVICE);
+
+static void axas_flush_range(void *cookie, u64 gpa, u64 size)
+{
+	struct axas *as = cookie;
+
+	atomic64_inc(&as->flushes);
+	if (as->flush_ops && as->flush_ops->flush_range)
+		as->flush_ops->flush_range(as->flush_cookie, gpa, size);
+	else if (as->flush_ops && as->flush_ops->flush_all)
+		as->flush_ops->flush_all(as->flush_cookie);
+}
+
+static void axas_flush_all(void *cookie)
+{
+	struct axas *as = cookie;
+
+	atomic64_inc(&as->flushes);
+	if (as->flush_ops && as->flush_ops->flush_all)
+		as->flush_ops->flush_all(as->flush_cookie);
+}
+
+/* The table calls these; they count, then forward to the caller's ops. */
+static const struct axas_flush_ops axas_counting_flush_ops = {
+	.flush_range	= axas_flush_range,
+	.flush_all	= axas_flush_all,
+};
+
+static unsigned int axas_default_gpa_bits(const struct axas_npt_fmt *fmt)
+{
+	/* arm64: KVM's default IPA size; everyone else: the full width. */
+	if (fmt->id == AXAS_FORMAT_ARM64_S2)
+		return 40;
+	return fmt->gpa_bits;
+}
+
+/**
+ * axas_create() - create an address space
+ * @params: Format, GPA width, window, limits and TLB flush operations.
+ *
+ * Frames and table pages are charged to the memory cgroup of the calling
+ * task, whichever thread later allocates them.
+ *
+ * Context: Process context, may sleep.
+ * Return: the address space with one reference, or ERR_PTR(-EINVAL) for an
+ * unknown format, a width the format cannot walk or a misaligned window,
+ * ERR_PTR(-ERANGE) for a window beyond the width, ERR_PTR(-ENOMEM).
+ */
+struct axas *axas_create(const struct axas_params *params)
+{
+	unsigned int gpa_bits, levels, root_order;
+	const struct axas_npt_fmt *fmt;
+	struct mem_cgroup *old;
+	u64 top, size;
+	struct axas *as;
+	int ret;
+
+	fmt = axas_npt_fmt_get(params->format);
+	if (!fmt)
+		return ERR_PTR(-EINVAL);
+	gpa_bits = params->gpa_bits ?: axas_default_gpa_bits(fmt);
+	if (axas_npt_geometry(fmt, gpa_bits, &levels, &root_order))
+		return ERR_PTR(-EINVAL);
+	top = gpa_bits == 64 ? 0 : BIT_ULL(gpa_bits);
+	if (!IS_ALIGNED(params->base, SZ_4K) ||
+	    !IS_ALIGNED(params->size, SZ_4K))
+		return ERR_PTR(-EINVAL);
+	if (params->base >= top)
+		return ERR_PTR(-ERANGE);
+	size = params->size ?: top - params->base;
+	if (size > top - params->base)
+		return ERR_PTR(-ERANGE);
+
+	as = kzalloc(sizeof(*as), GFP_KERNEL_ACCOUNT);
+	if (!as)
+		return ERR_PTR(-ENOMEM);
+	init_rwsem(&as->lock);
+	mt_init_flags(&as->regions, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN);
+	mt_set_external_lock(&as->regions, &as->lock);
+	kref_init(&as->ref);
+	as->base = params->base;
+	as->last = params->base + size - 1;
+	as->max_frames = params->max_frames;
+	as->flush_ops = params->flush_ops;
+	as->flush_cookie = params->flush_cookie;
+	as->memcg = get_mem_cgroup_from_mm(current->mm);
+	ret = ida_alloc(&axas_ids, GFP_KERNEL);
+	if (ret < 0) {
+		mem_cgroup_put(as->memcg);
+		kfree(as);
+		return ERR_PTR(ret);
+	}
+	as->id = ret;
+
+	old = set_active_memcg(as->memcg);
+	ret = axas_npt_init(&as->npt, fmt, gpa_bits, &axas_counting_flush_ops,
+			    as);
+	set_active_memcg(old);
+	if (ret) {
+		ida_free(&axas_ids, as->id);
+		mem_cgroup_put(as->memcg);
+		kfree(as);
+		return ERR_PTR(ret);
+	}
+	axas_debugfs_add(as);
+	return as;
+}
+EXPORT_SYMBOL_NS_GPL(axas_create, AXAS);
+
+/**
+ * axas_get() - take a reference on an address space
+ * @as: The address space.
+ *
+ * Context: Any context.
+ */
+void axas_get(struct axas *as)
+{
+	kref_get(&as->ref);
+}
+EXPORT_SYMBOL_NS_GPL(axas_get, AXAS);
+
+struct axas_unmap_ctx {
+	struct axas *as;
+	struct list_head frames;
+};
+
+static void axas_unmap_leaf(void *arg, u64 gpa, phys_addr_t hpa, u64 size)
+{
+	struct axas_unmap_ctx *ctx = arg;
+	struct axas_region *r;
+	unsigned long index = gpa;
+
+	r = mt_find(&ctx->as->regions, &index, gpa);
+	if (WARN_ON_ONCE(!r))
+		return;
+	axas_backend_leaf_removed(ctx->as, r, hpa, size, &ctx->frames);
+}
+
+static void axas_release(struct kref *ref)
+{
+	struct axas *as = container_of(ref, struct axas, ref);
+	struct axas_unmap_ctx ctx = { .as = as };
+	struct axas_region *r;
+	unsigned long index = 0;
+
+	INIT_LIST_HEAD(&ctx.frames);
+	axas_debugfs_remove(as);	/* waits for its readers */
+	down_write(&as->lock);
+	axas_npt_destroy(&as->npt, axas_unmap_leaf, &ctx);
+	mt_for_each(&as->regions, r, index, ULONG_MAX)
+		kfree_rcu(r, rcu);
+	__mt_destroy(&as->regions);
+	up_write(&as->lock);
+	axas_free_frames(&ctx.frames);
+	ida_free(&axas_ids, as->id);
+	mem_cgroup_put(as->memcg);
+	kfree(as);
+}
+
+/**
+ * axas_put() - drop a reference; the last one destroys the address space
+ * @as: The address space.
+ *
+ * Destroying flushes the TLB once, frees every table page and every frame
+ * of allocated regions, and uncharges them.
+ *
+ * Context: Process context, may sleep.
+ */
+void axas_put(struct axas *as)
+{
+	kref_put(&as->ref, axas_release);
+}
+EXPORT_SYMBOL_NS_GPL(axas_put, AXAS);
+
+/*
+ * Write-only cannot be encoded (reserved in G-stage, a misconfiguration in
+ * EPT) and the table refuses it: refuse it here too, before a lazy region
+ * accepts rights that every later fault would fail to map.
+ */
+static bool axas_prot_ok(unsigned int prot)
+{
+	if (!prot || (prot & ~AXAS_PROT_RWX))
+		return false;
+	return !(prot & AXAS_PROT_WRITE) || (prot & AXAS_PROT_READ);
+}
+
+/* Check a GPA range against the window: -EINVAL malformed, -ERANGE out. */
+static int axas_check_range(struct axas *as, u64 gpa, u64 size)
+{
+	if (!size || !IS_ALIGNED(gpa, SZ_4K) || !IS_ALIGNED(size, SZ_4K) ||
+	    gpa + size - 1 < gpa)
+		return -EINVAL;
+	if (gpa < as->base || gpa + size - 1 > as->last)
+		return -ERANGE;
+	return 0;
+}
+
+static bool axas_range_free(struct axas *as, u64 gpa, u64 last)
+{
+	unsigned long index = gpa;
+
+	return !mt_find(&as->regions, &index, last);
+}
+
+/*
+ * Insert @r, mapping what its backend maps now. Preallocate the tree
+ * nodes first so that after the table changed nothing can fail.
+ */
+static int axas_insert_region(struct axas *as, struct axas_region *r)
+{
+	MA_STATE(mas, &as->regions, r->start, r->last);
+	struct mem_cgroup *old;
+	int ret;
+
+	lockdep_assert_held_write(&as->lock);
+	if (!axas_range_free(as, r->start, r->last))
+		return -EEXIST;
+	ret = mas_preallocate(&mas, r, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+	old = set_active_memcg(as->memcg);
+	ret = axas_backend_map(as, r);
+	set_active_memcg(old);
+	if (ret) {
+		mas_destroy(&mas);
+		return ret;
+	}
+	mas_store_prealloc(&mas, r);
+	as->nr_regions++;
+	return 0;
+}
+
+/**
+ * axas_map_linear() - map a fixed host-physical range
+ * @as:		The address space.
+ * @gpa:	First guest-physical address, 4 KiB aligned.
+ * @size:	Size, a non-zero multiple of 4 KiB.
+ * @hpa:	First host-physical address, 4 KiB aligned.
+ * @prot:	AXAS_PROT_* the guest may use; at least one, and write
+ *		only with read.
+ * @mt:		Memory type: %AXAS_MEM_NORMAL or %AXAS_MEM_DEVICE.
+ *
+ * Map [@gpa, @gpa + @size) to [@hpa, @hpa + @size) at once, with the
+ * largest blocks the alignment of @gpa, @hpa and @size allows. axas never
+ * frees the host memory; the caller keeps it valid until it is unmapped.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * write.
+ * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt; -ERANGE
+ * outside the window; -EEXIST when the range overlaps a region; -ENOMEM.
+ * On error nothing changed.
+ */
+int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
+		    unsigned int prot, enum axas_memtype mt)
+{
+	struct axas_region *r;
+	int ret;
+
+	ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, SZ_4K) ||
+	    (u64)hpa + size - 1 < hpa ||
+	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
+		return -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->start = gpa;
+	r->last = gpa + size - 1;
+	r->prot = prot;
+	r->type = AXAS_BACKEND_LINEAR;
+	r->linear.offset = (u64)hpa - gpa;
+	r->linear.mt = mt;
+
+	down_write(&as->lock);
+	ret = axas_insert_region(as, r);
+	up_write(&as->lock);
+	if (ret)
+		kfree(r);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_map_linear, AXAS);
+
+/**
+ * axas_map_alloc() - map guest memory from the page allocator
+ * @as:		The address space.
+ * @gpa:	First guest-physical address, 4 KiB aligned.
+ * @size:	Size, a non-zero multiple of 4 KiB.
+ * @prot:	AXAS_PROT_* the guest may use; at least one, and write
+ *		only with read.
+ * @flags:	AXAS_MAP_ALLOC_*: %AXAS_MAP_ALLOC_POPULATE allocates and maps
+ *		every frame now (else on the first fault);
+ *		%AXAS_MAP_ALLOC_HUGE allows 2 MiB frames where alignment fits.
+ *
+ * Frames are zeroed and charged to the address space's memory cgroup and
+ * frame limit. Needs a 4 KiB host page size.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * write.
+ * Return: 0; -EINVAL for a bad alignment, size or @prot; -EOPNOTSUPP for
+ * unknown @flags or a host page size other than 4 KiB; -ERANGE outside
+ * the window; -EEXIST when the range overlaps a region; -ENOMEM (also when
+ * populating would pass the frame limit). On error nothing changed.
+ */
+int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
+		   unsigned int flags)
+{
+	struct axas_region *r;
+	int ret;
+
+	if (flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE) ||
+	    PAGE_SIZE != SZ_4K)
+		return -EOPNOTSUPP;
+	ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+	if (!axas_prot_ok(prot))
+		return -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->start = gpa;
+	r->last = gpa + size - 1;
+	r->prot = prot;
+	r->type = AXAS_BACKEND_ALLOC;
+	r->alloc.flags = flags;
+
+	down_write(&as->lock);
+	ret = axas_insert_region(as, r);
+	up_write(&as->lock);
+	if (ret)
+		kfree(r);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_map_alloc, AXAS);
+
+/*
+ * Make @at a region boundary: if a region spans it, cut off its part from
+ * @at on into a copy. Neutral: the pieces describe the old region exactly.
+ */
+static int axas_split_at(struct axas *as, u64 at, bool *split)
+{
+	MA_STATE(mas, &as->regions, at, at);
+	unsigned long index = at;
+	struct axas_region *r, *tail;
+	int ret;
+
+	lockdep_assert_held_write(&as->lock);
+	r = mt_find(&as->regions, &index, at);
+	*split = false;
+	if (!r || r->start == at)
+		return 0;
+	tail = kmemdup(r, sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!tail)
+		return -ENOMEM;
+	tail->start = at;
+	mas_set_range(&mas, at, r->last);
+	ret = mas_store_gfp(&mas, tail, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(tail);
+		return ret;
+	}
+	WRITE_ONCE(r->last, at - 1);
+	as->nr_regions++;
+	*split = true;
+	return 0;
+}
+
+/*
+ * Undo axas_split_at(@at) after a later step failed. Best effort: should
+ * the merge fail for lack of memory, the two pieces still describe the
+ * old region exactly, so only the region count shows it.
+ */
+static void axas_unsplit_at(struct axas *as, u64 at)
+{
+	MA_STATE(mas, &as->regions, 0, 0);
+	struct axas_region *head, *tail;
+	unsigned long index = at;
+
+	lockdep_assert_held_write(&as->lock);
+	tail = mt_find(&as->regions, &index, at);
+	index = at - 1;
+	head = mt_find(&as->regions, &index, at - 1);
+	if (WARN_ON_ONCE(!head || !tail || tail->start != at ||
+			 head->last != at - 1))
+		return;
+	mas_set_range(&mas, head->start, tail->last);
+	if (mas_store_gfp(&mas, head, GFP_KERNEL_ACCOUNT))
+		return;
+	WRITE_ONCE(head->last, tail->last);
+	kfree_rcu(tail, rcu);
+	as->nr_regions--;
+}
+
+/* Which boundaries of a range axas_split_range() cut. */
+struct axas_splits {
+	bool start;
+	bool end;
+};
+
+static int axas_split_range(struct axas *as, u64 gpa, u64 size,
+			    struct axas_splits *sp)
+{
+	int ret;
+
+	sp->end = false;
+	ret = axas_split_at(as, gpa, &sp->start);
+	if (ret || gpa + size - 1 == ~0ULL)
+		return ret;
+	ret = axas_split_at(as, gpa + size, &sp->end);
+	if (ret && sp->start) {
+		axas_unsplit_at(as, gpa);
+		sp->start = false;
+	}
+	return ret;
+}
+
+static void axas_unsplit_range(struct axas *as, u64 gpa, u64 size,
+			       const struct axas_splits *sp)
+{
+	if (sp->end)
+		axas_unsplit_at(as, gpa + size);
+	if (sp->start)
+		axas_unsplit_at(as, gpa);
+}
+
+/**
+ * axas_unmap() - unmap a GPA range
+ * @as:		The address space.
+ * @gpa:	First guest-physical address, 4 KiB aligned.
+ * @size:	Size, a non-zero multiple of 4 KiB.
+ *
+ * Remove every region, or part of a region, inside the range: a region
+ * only partly inside is split, and its remaining pieces keep working.
+ * Frames of allocated regions are freed after the TLB flush and an RCU
+ * grace period; linear memory is left to its owner. Gaps in the range are
+ * allowed.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * write.
+ * Return: 0; -EINVAL for a bad alignment or size; -ERANGE outside the
+ * window; -ENOENT when no region intersects the range; -ENOMEM (a block
+ * or region could not be split). On error nothing changed.
+ */
+int axas_unmap(struct axas *as, u64 gpa, u64 size)
+{
+	MA_STATE(mas, &as->regions, gpa, gpa + size - 1);
+	MA_STATE(it, &as->regions, gpa, gpa);
+	struct axas_unmap_ctx ctx = { .as = as };
+	struct axas_region *r, *dead = NULL;
+	struct axas_splits sp;
+	int ret;
+
+	ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+	INIT_LIST_HEAD(&ctx.frames);
+
+	down_write(&as->lock);
+	if (axas_range_free(as, gpa, gpa + size - 1)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = axas_split_range(as, gpa, size, &sp);
+	if (ret)
+		goto out;
+	ret = mas_preallocate(&mas, NULL, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto unsplit;
+	ret = axas_npt_unmap(&as->npt, gpa, size, axas_unmap_leaf, &ctx);
+	if (ret && ret != -ENOENT) {
+		mas_destroy(&mas);
+		goto unsplit;
+	}
+	ret = 0;
+
+	/* Every region in the range lies wholly inside it now. */
+	mas_for_each(&it, r, gpa + size - 1) {
+		r->dead_next = dead;
+		dead = r;
+		as->nr_regions--;
+	}
+	mas_store_prealloc(&mas, NULL);
+	/* Only now can no new lockless reader find them. */
+	while (dead) {
+		r = dead;
+		dead = r->dead_next;
+		kfree_rcu(r, rcu);
+	}
+	goto out;
+unsplit:
+	axas_unsplit_range(as, gpa, size, &sp);
+out:
+	up_write(&as->lock);
+	axas_free_frames(&ctx.frames);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_unmap, AXAS);
+
+/**
+ * axas_protect() - change the guest's access rights to a GPA range
+ * @as:		The address space.
+ * @gpa:	First guest-physical address, 4 KiB aligned.
+ * @size:	Size, a non-zero multiple of 4 KiB.
+ * @prot:	New AXAS_PROT_*; at least one, and write only with read.
+ *
+ * The range must be covered by regions without a gap. Regions partly
+ * inside are split; mapped entries change at once (blocks split where
+ * the range cuts them) and later faults follow the new rights. Taking
+ * rights away flushes the TLB.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * write.
+ * Return: 0; -EINVAL for a bad alignment, size or @prot; -ERANGE outside
+ * the window; -ENOENT when part of the range has no region; -ENOMEM. On
+ * error nothing changed.
+ */
+int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
+{
+	MA_STATE(mas, &as->regions, gpa, gpa + size - 1);
+	u64 next = gpa, last = gpa + size - 1;
+	struct axas_region *r;
+	struct mem_cgroup *old;
+	struct axas_splits sp;
+	int ret;
+
+	ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+	if (!axas_prot_ok(prot))
+		return -EINVAL;
+
+	down_write(&as->lock);
+	mas_for_each(&mas, r, last) {
+		if (r->start > next)
+			break;
+		next = r->last + 1;
+		if (r->last >= last)
+			break;
+	}
+	if (!r || r->start > next || r->last < last) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = axas_split_range(as, gpa, size, &sp);
+	if (ret)
+		goto out;
+	old = set_active_memcg(as->memcg);
+	ret = axas_npt_protect(&as->npt, gpa, size, prot);
+	set_active_memcg(old);
+	if (ret && ret != -ENOENT) {
+		axas_unsplit_range(as, gpa, size, &sp);
+		goto out;
+	}
+	ret = 0;
+	mas_set_range(&mas, gpa, last);
+	mas_for_each(&mas, r, last)
+		WRITE_ONCE(r->prot, prot);
+out:
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_protect, AXAS);
+
+static bool axas_gpa_in_width(struct axas *as, u64 gpa)
+{
+	return as->npt.gpa_bits >= 64 || gpa < BIT_ULL(as->npt.gpa_bits);
+}
+
+/* Resolve a fault; the caller holds the lock for read. */
+static int axas_fault_locked(struct axas *as, u64 gpa, unsigned int access)
+{
+	struct axas_npt_leaf leaf;
+	struct axas_region *r;
+	unsigned long index = gpa;
+	struct mem_cgroup *old;
+	int ret;
+
+	lockdep_assert_held(&as->lock);
+	r = mt_find(&as->regions, &index, gpa);
+	if (!r)
+		return AXAS_FAULT_NOT_MAPPED;
+	if (access & ~READ_ONCE(r->prot))
+		return AXAS_FAULT_PERM;
+	if (!axas_npt_lookup(&as->npt, gpa, &leaf))
+		return (access & ~leaf.prot) ? AXAS_FAULT_PERM :
+					       AXAS_FAULT_SPURIOUS;
+	old = set_active_memcg(as->memcg);
+	ret = axas_backend_fault(as, r, gpa, access);
+	set_active_memcg(old);
+	return ret;
+}
+
+/**
+ * axas_handle_fault() - handle a stage-2 fault
+ * @as:		The address space.
+ * @gpa:	The faulting guest-physical address.
+ * @access:	AXAS_PROT_* of the access (at least one).
+ *
+ * In an allocated region that allows @access, allocate a zeroed frame
+ * (2 MiB when the region allows it and its aligned block lies inside the
+ * region, else 4 KiB) and map it. A fault on an address already mapped
+ * with enough rights, a duplicate or lost race included, changes nothing:
+ * a frame that holds data is never replaced. Faults on different
+ * addresses run in parallel.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * read.
+ * Return: %AXAS_FAULT_MAPPED, %AXAS_FAULT_SPURIOUS, %AXAS_FAULT_NOT_MAPPED
+ * (no region: MMIO for the VMM) or %AXAS_FAULT_PERM (the region refuses
+ * @access); -EINVAL for a bad @access; -ERANGE beyond the format's width;
+ * -ENOMEM when no frame or table page could be allocated or the frame
+ * limit is reached.
+ */
+int axas_handle_fault(struct axas *as, u64 gpa, unsigned int access)
+{
+	int ret;
+
+	if (!access || (access & ~AXAS_PROT_RWX))
+		return -EINVAL;
+	if (!axas_gpa_in_width(as, gpa))
+		return -ERANGE;
+
+	down_read(&as->lock);
+	ret = axas_fault_locked(as, gpa, access);
+	up_read(&as->lock);
+	if (ret > 0)
+		atomic64_inc(&as->faults[ret]);
+	else if (ret == -ENOMEM)
+		atomic64_inc(&as->faults_nomem);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_handle_fault, AXAS);
+
+/**
+ * axas_translate() - translate a guest-physical address
+ * @as:		The address space.
+ * @gpa:	Guest-physical address.
+ * @hpa:	Set to the host-physical address on success.
+ *
+ * Lock-free: a concurrent unmap either has not removed the entry yet or
+ * has; table pages and frames stay allocated until the RCU read section
+ * of a racing caller ends.
+ *
+ * Context: Any context.
+ * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
+ */
+int axas_translate(struct axas *as, u64 gpa, phys_addr_t *hpa)
+{
+	struct axas_npt_leaf leaf;
+	int ret;
+
+	if (!axas_gpa_in_width(as, gpa))
+		return -ERANGE;
+	rcu_read_lock();
+	ret = axas_npt_lookup(&as->npt, gpa, &leaf);
+	rcu_read_unlock();
+	if (!ret)
+		*hpa = leaf.hpa;
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
+
+/**
+ * axas_translate_limit() - translate, and measure the contiguous mapping
+ * @as:		The address space.
+ * @gpa:	Guest-physical address.
+ * @hpa:	Set to the host-physical address on success.
+ * @len:	Set to the number of bytes from @gpa on that are mapped to
+ *		host-physically contiguous memory, within @gpa's region.
+ *
+ * Context: Any context; lock-free (RCU).
+ * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
+ */
+int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
+			 u64 *len)
+{
+	struct axas_npt_leaf leaf;
+	struct axas_region *r;
+	unsigned long index = gpa;
+	u64 end, next, last;
+	phys_addr_t want;
+	int ret = -ENOENT;
+
+	if (!axas_gpa_in_width(as, gpa))
+		return -ERANGE;
+	rcu_read_lock();
+	r = mt_find(&as->regions, &index, gpa);
+	if (!r || axas_npt_lookup(&as->npt, gpa, &leaf))
+		goto out;
+	last = READ_ONCE(r->last);
+	*hpa = leaf.hpa;
+	end = ALIGN_DOWN(gpa, leaf.size) + leaf.size;	/* end of the leaf */
+	want = leaf.hpa + (end - gpa);
+	while (end && end - 1 < last) {
+		next = end;
+		if (axas_npt_lookup(&as->npt, next, &leaf) || leaf.hpa != want)
+			break;
+		end = next + leaf.size;
+		want += leaf.size;
+	}
+	if (!end || end - 1 > last)
+		end = last + 1;
+	*len = end - gpa;
+	ret = 0;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_translate_limit, AXAS);
+
+/*
+ * Copy between @buf and guest memory, page by page. The whole range must
+ * lie in regions with the access right; a write without
+ * AXAS_RW_FAULT_IN needs every page mapped, so a failure copies nothing.
+ */
+static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
+		     unsigned int flags, bool write, bool copy)
+{
+	unsigned int access = write ? AXAS_PROT_WRITE : AXAS_PROT_READ;
+	u64 last = gpa + len - 1, at;
+	struct axas_npt_leaf leaf;
+	struct axas_region *r;
+	unsigned long index;
+	int ret = 0, pass;
+
+	if (flags & ~AXAS_RW_FAULT_IN)
+		return -EOPNOTSUPP;
+	if (!len)
+		return 0;
+	if (last < gpa)
+		return -EINVAL;
+	if (!axas_gpa_in_width(as, last))
+		return -ERANGE;
+
+	down_read(&as->lock);
+	/* Pass 0 checks everything; pass 1 copies. */
+	for (pass = 0; pass < (copy ? 2 : 1); pass++) {
+		for (at = gpa; at <= last && at >= gpa;
+		     at = ALIGN_DOWN(at, SZ_4K) + SZ_4K) {
+			size_t off = at - gpa;
+			size_t chunk = min_t(u64, SZ_4K - (at & (SZ_4K - 1)),
+					     last - at + 1);
+
+			index = at;
+			r = mt_find(&as->regions, &index, at);
+			if (!r) {
+				ret = -ENOENT;
+				goto out;
+			}
+			if (!(READ_ONCE(r->prot) & access)) {
+				ret = -EPERM;
+				goto out;
+			}
+			if (r->type == AXAS_BACKEND_LINEAR &&
+			    r->linear.mt != AXAS_MEM_NORMAL) {
+				ret = -EOPNOTSUPP;
+				goto out;
+			}
+			if (axas_npt_lookup(&as->npt, at, &leaf)) {
+				if (!(flags & AXAS_RW_FAULT_IN)) {
+					/* Never faulted in: reads as zeroes. */
+					if (write) {
+						ret = -ENOENT;
+						goto out;
+					}
+					if (pass)
+						memset(buf + off, 0, chunk);
+					continue;
+				}
+				if (!pass)
+					continue;
+				ret = axas_fault_locked(as, at, access);
+				if (ret < 0)
+					goto out;
+				ret = axas_npt_lookup(&as->npt, at, &leaf);
+				if (ret)
+					goto out;
+			}
+			if (!pfn_valid(PHYS_PFN(leaf.hpa))) {
+				ret = -EOPNOTSUPP;
+				goto out;
+			}
+			if (pass) {
+				struct page *page = pfn_to_page(PHYS_PFN(leaf.hpa));
+				void *va = kmap_local_page(page);
+
+				if (write)
+					memcpy(va + offset_in_page(leaf.hpa),
+					       buf + off, chunk);
+				else
+					memcpy(buf + off,
+					       va + offset_in_page(leaf.hpa),
+					       chunk);
+				kunmap_local(va);
+			}
+		}
+	}
+	ret = 0;
+out:
+	up_read(&as->lock);
+	return ret;
+}
+
+/**
+ * axas_rw_check() - check that a guest read or write would succeed
+ * @as:		The address space.
+ * @gpa:	First guest-physical address.
+ * @len:	Bytes.
+ * @flags:	AXAS_RW_FAULT_IN or 0.
+ * @write:	Check a write rather than a read.
+ *
+ * Lets the uAPI, which copies through a bounce buffer piece by piece,
+ * refuse a bad range before it writes anything.
+ *
+ * Context: Process context, may sleep. Takes the lock for read.
+ * Return: what axas_read() or axas_write() would return, allocating
+ * nothing.
+ */
+int axas_rw_check(struct axas *as, u64 gpa, size_t len, unsigned int flags,
+		  bool write)
+{
+	return __axas_rw(as, gpa, NULL, len, flags, write, false);
+}
+
+/**
+ * axas_read() - copy guest memory into a kernel buffer
+ * @as:		The address space.
+ * @gpa:	First guest-physical address; any alignment.
+ * @buf:	Destination.
+ * @len:	Bytes to copy; may cross pages, blocks and regions.
+ * @flags:	%AXAS_RW_FAULT_IN to allocate lazy frames the range touches;
+ *		without it, never-touched lazy memory reads as zeroes.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * read.
+ * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
+ * width; -ENOENT when part of the range has no region; -EPERM when a
+ * region does not allow reads; -EOPNOTSUPP for device memory or unknown
+ * @flags; -ENOMEM.
+ */
+int axas_read(struct axas *as, u64 gpa, void *buf, size_t len,
+	      unsigned int flags)
+{
+	return __axas_rw(as, gpa, buf, len, flags, false, true);
+}
+EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
+
+/**
+ * axas_write() - copy a kernel buffer into guest memory
+ * @as:		The address space.
+ * @gpa:	First guest-physical address; any alignment.
+ * @buf:	Source.
+ * @len:	Bytes to copy; may cross pages, blocks and regions.
+ * @flags:	%AXAS_RW_FAULT_IN to allocate lazy frames the range touches;
+ *		without it, every page of the range must be mapped.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * read.
+ * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
+ * width; -ENOENT when part of the range has no region or (without
+ * %AXAS_RW_FAULT_IN) no frame, in which case nothing was written; -EPERM
+ * when a region does not allow writes; -EOPNOTSUPP for device memory or
+ * unknown @flags; -ENOMEM.
+ */
+int axas_write(struct axas *as, u64 gpa, const void *buf, size_t len,
+	       unsigned int flags)
+{
+	return __axas_rw(as, gpa, (void *)buf, len, flags, true, true);
+}
+EXPORT_SYMBOL_NS_GPL(axas_write, AXAS);
+
+/**
+ * axas_root_info() - what the hardware needs to walk the table
+ * @as:		The address space.
+ * @info:	Filled in.
+ *
+ * Context: Any context.
+ */
+void axas_root_info(struct axas *as, struct axas_root_info *info)
+{
+	struct axas_npt *npt = &as->npt;
+
+	memset(info, 0, sizeof(*info));
+	info->format = npt->fmt->id;
+	info->levels = npt->levels;
+	info->gpa_bits = npt->gpa_bits;
+	info->root_pa = npt->root_pa;
+	info->root_pages = 1U << npt->root_order;
+	switch (npt->fmt->id) {
+	case AXAS_FORMAT_X86_EPT4:
+	case AXAS_FORMAT_X86_EPT5:
+		info->eptp = axas_npt_x86_eptp(npt, true);
+		break;
+	case AXAS_FORMAT_ARM64_S2:
+		info->vttbr = axas_npt_arm64_vttbr_baddr(npt);
+		info->vtcr = axas_npt_arm64_vtcr(npt, 48);
+		break;
+	case AXAS_FORMAT_RISCV_SV39X4:
+	case AXAS_FORMAT_RISCV_SV48X4:
+	case AXAS_FORMAT_RISCV_SV57X4:
+		info->hgatp = axas_npt_riscv_hgatp(npt);
+		break;
+	case AXAS_FORMAT_DEFAULT:
+		break;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(axas_root_info, AXAS);
+
+struct axas_count_ctx {
+	const struct axas_npt_fmt *fmt;
+	u64 leaves[AXAS_NPT_MAX_LEAF_LEVEL + 1];
+};
+
+static int axas_count_leaves(void *arg, phys_addr_t pa, unsigned int level,
+			     unsigned int nr, const u64 *entries)
+{
+	struct axas_count_ctx *ctx = arg;
+	unsigned int i;
+	u64 e;
+
+	if (level > AXAS_NPT_MAX_LEAF_LEVEL)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		e = READ_ONCE(entries[i]);
+		if (!(e & ctx->fmt->valid_mask))
+			continue;
+		if (level && ctx->fmt->entry_is_table(e, level))
+			continue;
+		ctx->leaves[level]++;
+	}
+	return 0;
+}
+
+/**
+ * axas_get_stats() - read the counters of an address space
+ * @as:		The address space.
+ * @stats:	Filled in.
+ *
+ * Leaves are counted by walking the table, so this costs time in
+ * proportion to the table's size.
+ *
+ * Context: Process context, may sleep. Takes the address space's lock for
+ * read.
+ */
+void axas_get_stats(struct axas *as, struct axas_stats *stats)
+{
+	struct axas_count_ctx ctx = { .fmt = as->npt.fmt };
+
+	memset(stats, 0, sizeof(*stats));
+	down_read(&as->lock);
+	axas_npt_dump(&as->npt, axas_count_leaves, &ctx);
+	stats->regions = as->nr_regions;
+	up_read(&as->lock);
+	stats->frames = atomic64_read(&as->frames);
+	stats->max_frames = as->max_frames;
+	stats->leaves_4k = ctx.leaves[0];
+	stats->leaves_2m = ctx.leaves[1];
+	stats->leaves_1g = ctx.leaves[2];
+	stats->table_pages = atomic_read(&as->npt.nr_pages);
+	stats->faults_mapped = atomic64_read(&as->faults[AXAS_FAULT_MAPPED]);
+	stats->faults_spurious = atomic64_read(&as->faults[AXAS_FAULT_SPURIOUS]);
+	stats->faults_not_mapped =
+		atomic64_read(&as->faults[AXAS_FAULT_NOT_MAPPED]);
+	stats->faults_perm = atomic64_read(&as->faults[AXAS_FAULT_PERM]);
+	stats->faults_nomem = atomic64_read(&as->faults_nomem);
+	stats->flushes = atomic64_read(&as->flushes);
+}
+EXPORT_SYMBOL_NS_GPL(axas_get_stats, AXAS);

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axas backends: where the host memory of a region comes from.
+ *
+ * linear: a fixed host-physical range, mapped in full at creation with
+ * the largest blocks alignment allows; never freed by axas.
+ * alloc: guest frames from the page allocator, zeroed and charged to the
+ * address space's memory cgroup; 2 MiB frames where the region allows and
+ * alignment fits, else 4 KiB; mapped at creation (populate) or on the
+ * first fault (lazy); freed on unmap after the TLB flush and a grace
+ * period.
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+
+#include "axas_internal.h"
+
+#define AXAS_FRAME_GFP		(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
+#define AXAS_HUGE_ORDER		(21 - PAGE_SHIFT)
+
+static bool axas_frames_reserve(struct axas *as, u64 nr)
+{
+	u64 n = atomic64_add_return(nr, &as->frames);
+
+	if (as->max_frames && n > as->max_frames) {
+		atomic64_sub(nr, &as->frames);
+		return false;
+	}
+	return true;
+}
+
+static void axas_frames_unreserve(struct axas *as, u64 nr)
+{
+	atomic64_sub(nr, &as->frames);
+}
+
+/*
+ * Split a 2 MiB frame into order-0 pages at once, so that a partial unmap
+ * can free any 4 KiB of it on its own.
+ */
+static struct page *axas_frame_alloc(unsigned int order)
+{
+	gfp_t gfp = AXAS_FRAME_GFP;
+	struct page *page;
+
+	if (order)
+		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	page = alloc_pages(gfp, order);
+	if (page && order)
+		split_page(page, order);
+	return page;
+}
+
+static void axas_frame_free(struct page *page, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < 1UL << order; i++)
+		__free_page(nth_page(page, i));
+}
+
+/**
+ * axas_free_frames() - free guest frames unlinked from the table
+ * @frames: Pages linked through page->lru.
+ *
+ * The table no longer maps them and the TLB was flushed; wait for lockless
+ * walkers that may still hold one of their addresses, then free them.
+ *
+ * Context: Process context, may sleep; no lock of the address space held.
+ */
+void axas_free_frames(struct list_head *frames)
+{
+	struct page *page, *next;
+
+	if (list_empty(frames))
+		return;
+	synchronize_rcu();
+	list_for_each_entry_safe(page, next, frames, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		cond_resched();
+	}
+}
+
+/**
+ * axas_backend_leaf_removed() - account for a leaf removed from the table
+ * @as:		The address space.
+ * @r:		The region the leaf belonged to.
+ * @hpa:	Host-physical address the leaf mapped.
+ * @size:	Its size.
+ * @frames:	List to queue frames to free on (page->lru).
+ *
+ * Context: Any context; the caller holds @as->lock for write.
+ */
+void axas_backend_leaf_removed(struct axas *as, struct axas_region *r,
+			       phys_addr_t hpa, u64 size,
+			       struct list_head *frames)
+{
+	u64 off;
+
+	switch (r->type) {
+	case AXAS_BACKEND_LINEAR:
+		return;
+	case AXAS_BACKEND_ALLOC:
+		for (off = 0; off < size; off += PAGE_SIZE)
+			list_add_tail(&pfn_to_page(PHYS_PFN(hpa + off))->lru,
+				      frames);
+		atomic64_sub(size >> PAGE_SHIFT, &as->frames);
+		return;
+	}
+}
+
+struct axas_rollback {
+	struct axas *as;
+	struct axas_region *r;
+	struct list_head frames;
+};
+
+static void axas_rollback_leaf(void *arg, u64 gpa, phys_addr_t hpa, u64 size)
+{
+	struct axas_rollback *rb = arg;
+
+	axas_backend_leaf_removed(rb->as, rb->r, hpa, size, &rb->frames);
+}
+
+static int axas_alloc_populate(struct axas *as, struct axas_region *r)
+{
+	bool huge = r->alloc.flags & AXAS_MAP_ALLOC_HUGE;
+	u64 gpa = r->start, end = r->last + 1;
+	u64 nr = (end - gpa) >> PAGE_SHIFT, done;
+	struct axas_rollback rb = { .as = as, .r = r };
+	unsigned int order;
+	struct page *page;
+	int ret;
+
+	if (!axas_frames_reserve(as, nr))
+		return -ENOMEM;
+
+	while (gpa < end) {
+		order = 0;
+		if (huge && IS_ALIGNED(gpa, SZ_2M) && end - gpa >= SZ_2M)
+			order = AXAS_HUGE_ORDER;
+		page = axas_frame_alloc(order);
+		if (!page && order) {
+			order = 0;
+			page = axas_frame_alloc(0);
+		}
+		if (!page) {
+			ret = -ENOMEM;
+			goto rollback;
+		}
+		ret = axas_npt_map(&as->npt, gpa, page_to_phys(page),
+				   PAGE_SIZE << order, r->prot,
+				   AXAS_NPT_MT_NORMAL);
+		if (ret) {
+			axas_frame_free(page, order);
+			goto rollback;
+		}
+		gpa += PAGE_SIZE << order;
+		cond_resched();
+	}
+	return 0;
+
+rollback:
+	/* Unmapping exactly what was mapped splits nothing: it cannot fail. */
+	done = (gpa - r->start) >> PAGE_SHIFT;
+	INIT_LIST_HEAD(&rb.frames);
+	if (done)
+		WARN_ON(axas_npt_unmap(&as->npt, r->start, gpa - r->start,
+				       axas_rollback_leaf, &rb));
+	axas_frames_unreserve(as, nr - done);
+	axas_free_frames(&rb.frames);
+	return ret;
+}
+
+/**
+ * axas_backend_map() - map what a new region maps at creation
+ * @as:	The address space.
+ * @r:	The region, not yet in the region tree.
+ *
+ * Context: Process context, may sleep; the caller holds @as->lock for
+ * write.
+ * Return: 0, or a negative errno with the table unchanged.
+ */
+int axas_backend_map(struct axas *as, struct axas_region *r)
+{
+	u64 size = r->last - r->start + 1;
+
+	switch (r->type) {
+	case AXAS_BACKEND_LINEAR:
+		return axas_npt_map(&as->npt, r->start,
+				    r->start + r->linear.offset, size, r->prot,
+				    (enum axas_npt_memtype)r->linear.mt);
+	case AXAS_BACKEND_ALLOC:
+		if (r->alloc.flags & AXAS_MAP_ALLOC_POPULATE)
+			return axas_alloc_populate(as, r);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int axas_install_result(int ret)
+{
+	if (ret == -EEXIST)	/* another fault won the race: it is mapped */
+		return AXAS_FAULT_SPURIOUS;
+	return ret ?: AXAS_FAULT_MAPPED;
+}
+
+static int axas_alloc_fault(struct axas *as, struct axas_region *r, u64 gpa)
+{
+	u64 block = ALIGN_DOWN(gpa, SZ_2M);
+	struct page *page;
+	int ret;
+
+	if ((r->alloc.flags & AXAS_MAP_ALLOC_HUGE) && block >= r->start &&
+	    block + SZ_2M - 1 <= r->last &&
+	    axas_frames_reserve(as, 1UL << AXAS_HUGE_ORDER)) {
+		page = axas_frame_alloc(AXAS_HUGE_ORDER);
+		if (page) {
+			ret = axas_npt_install(&as->npt, block,
+					       page_to_phys(page), 1, r->prot,
+					       AXAS_NPT_MT_NORMAL);
+			if (!ret)
+				return AXAS_FAULT_MAPPED;
+			axas_frame_free(page, AXAS_HUGE_ORDER);
+		}
+		axas_frames_unreserve(as, 1UL << AXAS_HUGE_ORDER);
+		/* Part of the block is mapped already, or no 2 MiB frame. */
+	}
+
+	if (!axas_frames_reserve(as, 1))
+		return -ENOMEM;
+	page = axas_frame_alloc(0);
+	if (!page) {
+		axas_frames_unreserve(as, 1);
+		return -ENOMEM;
+	}
+	ret = axas_npt_install(&as->npt, ALIGN_DOWN(gpa, PAGE_SIZE),
+			       page_to_phys(page), 0, r->prot,
+			       AXAS_NPT_MT_NORMAL);
+	if (ret) {
+		__free_page(page);
+		axas_frames_unreserve(as, 1);
+	}
+	return axas_install_result(ret);
+}
+
+/**
+ * axas_backend_fault() - resolve a fault on an unmapped GPA of a region
+ * @as:		The address space.
+ * @r:		The region covering @gpa; it allows @access.
+ * @gpa:	The faulting address.
+ * @access:	AXAS_PROT_* of the access.
+ *
+ * Context: Process context, may sleep; the caller holds @as->lock for
+ * read. Runs in parallel with faults on other addresses; entries are
+ * installed with cmpxchg, and a lost race frees its frame.
+ * Return: %AXAS_FAULT_MAPPED or %AXAS_FAULT_SPURIOUS, or a negative errno.
+ */
+int axas_backend_fault(struct axas *as, struct axas_region *r, u64 gpa,
+		       unsigned int access)
+{
+	u64 page_gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+
+	switch (r->type) {
+	case AXAS_BACKEND_LINEAR:
+		return axas_install_result(axas_npt_install(&as->npt, page_gpa,
+				page_gpa + r->linear.offset, 0, r->prot,
+				(enum axas_npt_memtype)r->linear.mt));
+	case AXAS_BACKEND_ALLOC:
+		return axas_alloc_fault(as, r, gpa);
+	}
+	return -EINVAL;
+}
