@@ -6,9 +6,17 @@
  * the ioctl dispatcher, which enforces the size contract of the uAPI for
  * every command in one place (as iommufd does).
  */
+#include <linux/anon_inodes.h>
+#include <linux/axas.h>
+#include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
@@ -18,15 +26,27 @@
 #include "axas_npt.h"
 
 /**
+ * struct axas_file - what an address-space fd holds
+ * @as:	The address space; the fd owns one reference.
+ * @mm:	The creator's mm: the fd works in this process only (as KVM's).
+ */
+struct axas_file {
+	struct axas *as;
+	struct mm_struct *mm;
+};
+
+/**
  * struct axas_ucmd - one ioctl call being executed
  * @ubuffer:	The caller's argument.
  * @user_size:	The size the caller declared in the argument's first word.
  * @cmd:	Kernel copy of the argument, zero-extended to the kernel's size.
+ * @as:		The address space, for commands on an address-space fd.
  */
 struct axas_ucmd {
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
+	struct axas *as;
 };
 
 /* Copy a reply back, truncated to what the caller's struct can hold. */
@@ -51,9 +71,279 @@ static int axas_get_info(struct axas_ucmd *ucmd)
 	return axas_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+static int axas_as_release(struct inode *inode, struct file *filp)
+{
+	struct axas_file *af = filp->private_data;
+
+	axas_put(af->as);
+	mmdrop(af->mm);
+	kfree(af);
+	return 0;
+}
+
+static long axas_as_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long arg);
+
+static const struct file_operations axas_as_fops = {
+	.owner		= THIS_MODULE,
+	.release	= axas_as_release,
+	.unlocked_ioctl	= axas_as_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static int axas_create_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_create *cmd = ucmd->cmd;
+	struct axas_params params = {
+		.format		= cmd->format,
+		.gpa_bits	= cmd->gpa_bits,
+		.base		= cmd->base,
+		.size		= cmd->length,
+		.max_frames	= cmd->max_frames,
+	};
+	struct axas_file *af;
+	struct file *file;
+	int fd, ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
+	if (!af)
+		return -ENOMEM;
+	af->as = axas_create(&params);
+	if (IS_ERR(af->as)) {
+		ret = PTR_ERR(af->as);
+		kfree(af);
+		return ret;
+	}
+	af->mm = current->mm;
+	mmgrab(af->mm);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_put;
+	}
+	file = anon_inode_getfile("[axas]", &axas_as_fops, af, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+	cmd->out_fd = fd;
+	ret = axas_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		fput(file);	/* releases af and the address space */
+		put_unused_fd(fd);
+		return ret;
+	}
+	fd_install(fd, file);
+	return 0;
+
+err_fd:
+	put_unused_fd(fd);
+err_put:
+	axas_put(af->as);
+	mmdrop(af->mm);
+	kfree(af);
+	return ret;
+}
+
+static int axas_as_info_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_as_info *cmd = ucmd->cmd;
+	struct axas *as = ucmd->as;
+	struct axas_root_info ri;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	axas_root_info(as, &ri);
+	cmd->out_format = ri.format;
+	cmd->out_levels = ri.levels;
+	cmd->out_gpa_bits = ri.gpa_bits;
+	cmd->out_id = as->id;
+	cmd->out_root_pages = ri.root_pages;
+	cmd->out_base = as->base;
+	cmd->out_length = as->last - as->base + 1;
+	cmd->out_vtcr = ri.vtcr;
+	/* Host-physical addresses are for the administrator only. */
+	if (capable(CAP_SYS_ADMIN)) {
+		cmd->out_root_pa = ri.root_pa;
+		cmd->out_eptp = ri.eptp;
+		cmd->out_vttbr = ri.vttbr;
+		cmd->out_hgatp = ri.hgatp;
+	}
+	return axas_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int axas_map_linear_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_map_linear *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	/* A fixed HPA can point at any memory or device. */
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	if (cmd->memtype > AXAS_MEM_DEVICE)
+		return -EINVAL;
+	return axas_map_linear(ucmd->as, cmd->gpa, cmd->length, cmd->hpa,
+			       cmd->prot, cmd->memtype);
+}
+
+static int axas_map_alloc_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_map_alloc *cmd = ucmd->cmd;
+
+	if (cmd->flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE))
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	return axas_map_alloc(ucmd->as, cmd->gpa, cmd->length, cmd->prot,
+			      cmd->flags);
+}
+
+static int axas_unmap_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_unmap *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	return axas_unmap(ucmd->as, cmd->gpa, cmd->length);
+}
+
+static int axas_protect_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_protect *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	return axas_protect(ucmd->as, cmd->gpa, cmd->length, cmd->prot);
+}
+
+static int axas_fault_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_fault *cmd = ucmd->cmd;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ret = axas_handle_fault(ucmd->as, cmd->gpa, cmd->access);
+	if (ret < 0)
+		return ret;
+	cmd->out_outcome = ret;
+	return axas_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int axas_translate_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_translate *cmd = ucmd->cmd;
+	phys_addr_t hpa;
+	u64 len;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ret = axas_translate_limit(ucmd->as, cmd->gpa, &hpa, &len);
+	if (ret)
+		return ret;
+	cmd->out_hpa = capable(CAP_SYS_ADMIN) ? hpa : 0;
+	cmd->out_length = len;
+	return axas_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+#define AXAS_RW_CHUNK	SZ_64K
+
+static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
+{
+	struct axas_rw *cmd = ucmd->cmd;
+	void __user *ubuf = u64_to_user_ptr(cmd->buf);
+	u64 done = 0, chunk;
+	void *bounce;
+	int ret;
+
+	if (cmd->flags & ~AXAS_RW_FAULT_IN)
+		return -EOPNOTSUPP;
+	if (!cmd->length || cmd->gpa + cmd->length - 1 < cmd->gpa ||
+	    cmd->length > SIZE_MAX)
+		return -EINVAL;
+	if (!access_ok(ubuf, cmd->length))
+		return -EFAULT;
+	/* Refuse a bad range before copying any of it. */
+	ret = axas_rw_check(ucmd->as, cmd->gpa, cmd->length, cmd->flags,
+			    write);
+	if (ret)
+		return ret;
+
+	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (done < cmd->length) {
+		chunk = min_t(u64, cmd->length - done, AXAS_RW_CHUNK);
+		if (write) {
+			ret = -EFAULT;
+			if (copy_from_user(bounce, ubuf + done, chunk))
+				break;
+			ret = axas_write(ucmd->as, cmd->gpa + done, bounce,
+					 chunk, cmd->flags);
+		} else {
+			ret = axas_read(ucmd->as, cmd->gpa + done, bounce,
+					chunk, cmd->flags);
+			if (!ret && copy_to_user(ubuf + done, bounce, chunk))
+				ret = -EFAULT;
+		}
+		if (ret)
+			break;
+		done += chunk;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(bounce);
+	return ret;
+}
+
+static int axas_read_ioctl(struct axas_ucmd *ucmd)
+{
+	return axas_rw_ioctl(ucmd, false);
+}
+
+static int axas_write_ioctl(struct axas_ucmd *ucmd)
+{
+	return axas_rw_ioctl(ucmd, true);
+}
+
+static int axas_get_stats_ioctl(struct axas_ucmd *ucmd)
+{
+	struct axas_get_stats *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	axas_get_stats(ucmd->as, &cmd->out);
+	return axas_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 /* Large enough for the argument of every command. */
 union axas_ucmd_buffer {
 	struct axas_info info;
+	struct axas_create create;
+	struct axas_as_info as_info;
+	struct axas_map_linear map_linear;
+	struct axas_map_alloc map_alloc;
+	struct axas_unmap unmap;
+	struct axas_protect protect;
+	struct axas_fault fault;
+	struct axas_translate translate;
+	struct axas_rw rw;
+	struct axas_get_stats stats;
 };
 
 /**
@@ -81,18 +371,42 @@ struct axas_ioctl_op {
 		.execute = _fn,						\
 	}
 
+/* Commands on /dev/axas. */
 static const struct axas_ioctl_op axas_dev_ops[] = {
 	AXAS_IOCTL_OP(GET_INFO, axas_get_info, struct axas_info,
 		      out_host_page_shift),
+	AXAS_IOCTL_OP(CREATE, axas_create_ioctl, struct axas_create,
+		      __reserved),
+};
+
+/* Commands on an address-space fd. */
+static const struct axas_ioctl_op axas_as_ops[] = {
+	AXAS_IOCTL_OP(AS_INFO, axas_as_info_ioctl, struct axas_as_info,
+		      out_hgatp),
+	AXAS_IOCTL_OP(MAP_LINEAR, axas_map_linear_ioctl,
+		      struct axas_map_linear, memtype),
+	AXAS_IOCTL_OP(MAP_ALLOC, axas_map_alloc_ioctl, struct axas_map_alloc,
+		      __reserved),
+	AXAS_IOCTL_OP(UNMAP, axas_unmap_ioctl, struct axas_unmap, length),
+	AXAS_IOCTL_OP(PROTECT, axas_protect_ioctl, struct axas_protect,
+		      __reserved),
+	AXAS_IOCTL_OP(HANDLE_FAULT, axas_fault_ioctl, struct axas_fault,
+		      out_outcome),
+	AXAS_IOCTL_OP(TRANSLATE, axas_translate_ioctl, struct axas_translate,
+		      out_length),
+	AXAS_IOCTL_OP(READ, axas_read_ioctl, struct axas_rw, buf),
+	AXAS_IOCTL_OP(WRITE, axas_write_ioctl, struct axas_rw, buf),
+	AXAS_IOCTL_OP(GET_STATS, axas_get_stats_ioctl, struct axas_get_stats,
+		      out.flushes),
 };
 
 static long axas_ioctl_dispatch(const struct axas_ioctl_op *ops,
-				unsigned int nr_ops, unsigned int cmd,
-				unsigned long arg)
+				unsigned int nr_ops, struct axas *as,
+				unsigned int cmd, unsigned long arg)
 {
 	union axas_ucmd_buffer buf;
 	const struct axas_ioctl_op *op;
-	struct axas_ucmd ucmd = {};
+	struct axas_ucmd ucmd = { .as = as };
 	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
@@ -122,9 +436,21 @@ VISIBLE_IF_KUNIT long axas_dev_ioctl(struct file *filp, unsigned int cmd,
 				     unsigned long arg)
 {
 	return axas_ioctl_dispatch(axas_dev_ops, ARRAY_SIZE(axas_dev_ops),
-				   cmd, arg);
+				   NULL, cmd, arg);
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_dev_ioctl);
+
+static long axas_as_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct axas_file *af = filp->private_data;
+
+	/* Guest memory and faults belong to the creating process. */
+	if (current->mm != af->mm)
+		return -EIO;
+	return axas_ioctl_dispatch(axas_as_ops, ARRAY_SIZE(axas_as_ops),
+				   af->as, cmd, arg);
+}
 
 static const struct file_operations axas_dev_fops = {
 	.owner		= THIS_MODULE,
@@ -140,12 +466,19 @@ static struct miscdevice axas_misc = {
 
 static int __init axas_init(void)
 {
-	return misc_register(&axas_misc);
+	int ret;
+
+	axas_debugfs_init();
+	ret = misc_register(&axas_misc);
+	if (ret)
+		axas_debugfs_exit();
+	return ret;
 }
 
 static void __exit axas_exit(void)
 {
 	misc_deregister(&axas_misc);
+	axas_debugfs_exit();
 }
 
 module_init(axas_init);
