@@ -16,6 +16,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
@@ -27,16 +28,45 @@ static struct dentry *axas_debugfs_root;
  * axas_npt_dump() names table pages by physical address: remember which
  * GPA each child table covers while its parent is visited.
  */
+struct axas_dump_leaf {
+	u64 gpa;
+	u64 hpa;
+	u64 size;
+	unsigned int prot;
+	unsigned int mt;
+};
+
 struct axas_dump_ctx {
 	struct axas *as;
 	struct xarray bases;
-	int (*leaf)(struct axas_dump_ctx *ctx, u64 gpa, unsigned int level,
-		    u64 e);
-	struct seq_file *m;
-	/* The run of leaves being printed. */
-	u64 run_gpa, run_hpa, run_size, run_count;
-	unsigned int run_prot, run_mt;
+	/* Leaves arrive table by table: collect, sort, then print runs. */
+	struct axas_dump_leaf *leaves;
+	size_t nr, cap;
 };
+
+static int axas_dump_add_leaf(struct axas_dump_ctx *ctx, u64 gpa,
+			      unsigned int level, u64 e)
+{
+	const struct axas_npt_fmt *fmt = ctx->as->npt.fmt;
+	struct axas_dump_leaf *l;
+
+	if (ctx->nr == ctx->cap) {
+		size_t cap = max_t(size_t, 64, ctx->cap * 2);
+
+		l = kvrealloc(ctx->leaves, cap * sizeof(*l), GFP_KERNEL_ACCOUNT);
+		if (!l)
+			return -ENOMEM;
+		ctx->leaves = l;
+		ctx->cap = cap;
+	}
+	l = &ctx->leaves[ctx->nr++];
+	l->gpa = gpa;
+	l->size = BIT_ULL(axas_npt_level_shift(level));
+	l->hpa = fmt->entry_oa(e, level);
+	l->prot = fmt->leaf_prot(e);
+	l->mt = fmt->leaf_memtype(e);
+	return 0;
+}
 
 static int axas_dump_visit(void *arg, phys_addr_t pa, unsigned int level,
 			   unsigned int nr, const u64 *entries)
@@ -69,7 +99,7 @@ static int axas_dump_visit(void *arg, phys_addr_t pa, unsigned int level,
 				return ret;
 			continue;
 		}
-		ret = ctx->leaf(ctx, gpa, level, e);
+		ret = axas_dump_add_leaf(ctx, gpa, level, e);
 		if (ret)
 			return ret;
 	}
@@ -81,52 +111,30 @@ static const char *const axas_mt_names[] = {
 	[AXAS_NPT_MT_DEVICE] = "device",
 };
 
-static void axas_ptdump_flush_run(struct axas_dump_ctx *ctx)
+static int axas_leaf_cmp(const void *a, const void *b)
 {
-	if (!ctx->run_count)
-		return;
-	seq_printf(ctx->m, "0x%016llx-0x%016llx %4lluK x %-6llu hpa 0x%016llx %c%c%c %s\n",
-		   ctx->run_gpa, ctx->run_gpa + ctx->run_size * ctx->run_count,
-		   ctx->run_size >> 10, ctx->run_count, ctx->run_hpa,
-		   ctx->run_prot & AXAS_PROT_READ ? 'r' : '-',
-		   ctx->run_prot & AXAS_PROT_WRITE ? 'w' : '-',
-		   ctx->run_prot & AXAS_PROT_EXEC ? 'x' : '-',
-		   axas_mt_names[ctx->run_mt]);
-	ctx->run_count = 0;
+	const struct axas_dump_leaf *x = a, *y = b;
+
+	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
-/* Leaves arrive in address order: extend the run or start a new one. */
-static int axas_ptdump_leaf(struct axas_dump_ctx *ctx, u64 gpa,
-			    unsigned int level, u64 e)
+static void axas_ptdump_run(struct seq_file *m, const struct axas_dump_leaf *l,
+			    u64 count)
 {
-	const struct axas_npt_fmt *fmt = ctx->as->npt.fmt;
-	u64 size = BIT_ULL(axas_npt_level_shift(level));
-	phys_addr_t hpa = fmt->entry_oa(e, level);
-	unsigned int prot = fmt->leaf_prot(e);
-	unsigned int mt = fmt->leaf_memtype(e);
-	u64 n = ctx->run_count;
-
-	if (n && size == ctx->run_size && prot == ctx->run_prot &&
-	    mt == ctx->run_mt && gpa == ctx->run_gpa + n * size &&
-	    hpa == ctx->run_hpa + n * size) {
-		ctx->run_count++;
-		return 0;
-	}
-	axas_ptdump_flush_run(ctx);
-	ctx->run_gpa = gpa;
-	ctx->run_hpa = hpa;
-	ctx->run_size = size;
-	ctx->run_prot = prot;
-	ctx->run_mt = mt;
-	ctx->run_count = 1;
-	return 0;
+	seq_printf(m, "0x%016llx-0x%016llx %7lluK x %-6llu hpa 0x%016llx %c%c%c %s\n",
+		   l->gpa, l->gpa + l->size * count, l->size >> 10, count,
+		   l->hpa, l->prot & AXAS_PROT_READ ? 'r' : '-',
+		   l->prot & AXAS_PROT_WRITE ? 'w' : '-',
+		   l->prot & AXAS_PROT_EXEC ? 'x' : '-', axas_mt_names[l->mt]);
 }
 
 static int axas_ptdump_show(struct seq_file *m, void *unused)
 {
 	struct axas *as = m->private;
-	struct axas_dump_ctx ctx = { .as = as, .leaf = axas_ptdump_leaf,
-				     .m = m };
+	struct axas_dump_ctx ctx = { .as = as };
+	const struct axas_dump_leaf *run = NULL, *l;
+	u64 count = 0;
+	size_t i;
 	int ret;
 
 	seq_printf(m, "# %s, %u levels, %u-bit GPA, root 0x%llx (%u page%s)\n",
@@ -137,8 +145,29 @@ static int axas_ptdump_show(struct seq_file *m, void *unused)
 	down_read(&as->lock);
 	ret = axas_npt_dump(&as->npt, axas_dump_visit, &ctx);
 	up_read(&as->lock);
-	axas_ptdump_flush_run(&ctx);
 	xa_destroy(&ctx.bases);
+	if (!ret) {
+		sort(ctx.leaves, ctx.nr, sizeof(*ctx.leaves), axas_leaf_cmp,
+		     NULL);
+		/* One line per run contiguous in GPA and HPA, same attributes. */
+		for (i = 0; i < ctx.nr; i++) {
+			l = &ctx.leaves[i];
+			if (run && l->size == run->size &&
+			    l->prot == run->prot && l->mt == run->mt &&
+			    l->gpa == run->gpa + count * run->size &&
+			    l->hpa == run->hpa + count * run->size) {
+				count++;
+				continue;
+			}
+			if (run)
+				axas_ptdump_run(m, run, count);
+			run = l;
+			count = 1;
+		}
+		if (run)
+			axas_ptdump_run(m, run, count);
+	}
+	kvfree(ctx.leaves);
 	return ret;
 }
 DEFINE_SHOW_ATTRIBUTE(axas_ptdump);

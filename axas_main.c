@@ -479,6 +479,8 @@ static void __exit axas_exit(void)
 {
 	misc_deregister(&axas_misc);
 	axas_debugfs_exit();
+	/* Table pages and regions are freed by RCU callbacks in this module. */
+	rcu_barrier();
 }
 
 module_init(axas_init);

@@ -17,3 +17,4 @@ cc=${CROSS}gcc
 "$cc" "${cflags[@]}" -I"$ksrc/tools/testing/selftests" -pthread \
 	-o "$out/axas_test" "$AXAS_ROOT/selftests/axas/axas_test.c"
 "$cc" "${cflags[@]}" -o "$out/axas-vmm" "$AXAS_ROOT/tools/axas-vmm.c"
+"$cc" "${cflags[@]}" -o "$out/axasctl" "$AXAS_ROOT/tools/axasctl.c"
