@@ -382,8 +382,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.out.leaves_2m,
 	       (unsigned long long)st.out.leaves_1g,
 	       (unsigned long long)st.out.table_pages);
-	printf("  faults: mapped %llu, spurious %llu, not mapped %llu, "
-	       "permission %llu, no memory %llu\n",
+	printf("  faults: mapped %llu, spurious %llu, MMIO %llu, perm %llu, nomem %llu\n",
 	       (unsigned long long)st.out.faults_mapped,
 	       (unsigned long long)st.out.faults_spurious,
 	       (unsigned long long)st.out.faults_not_mapped,
