@@ -48,6 +48,9 @@ static void axas_flush_all(void *cookie)
 	atomic64_inc(&as->flushes);
 	if (as->flush_ops && as->flush_ops->flush_all)
 		as->flush_ops->flush_all(as->flush_cookie);
+	else if (as->flush_ops && as->flush_ops->flush_range)
+		as->flush_ops->flush_range(as->flush_cookie, 0,
+					   BIT_ULL(as->npt.gpa_bits));
 }
 
 /* The table calls these; they count, then forward to the caller's ops. */
@@ -118,7 +121,7 @@ struct axas *axas_create(const struct axas_params *params)
 	if (ret < 0) {
 		mem_cgroup_put(as->memcg);
 		kfree(as);
-		return ERR_PTR(ret);
+		return ERR_PTR(-ENOMEM);
 	}
 	as->id = ret;
 
@@ -239,7 +242,6 @@ static bool axas_range_free(struct axas *as, u64 gpa, u64 last)
 static int axas_insert_region(struct axas *as, struct axas_region *r)
 {
 	MA_STATE(mas, &as->regions, r->start, r->last);
-	struct mem_cgroup *old;
 	int ret;
 
 	lockdep_assert_held_write(&as->lock);
@@ -248,9 +250,7 @@ static int axas_insert_region(struct axas *as, struct axas_region *r)
 	ret = mas_preallocate(&mas, r, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	old = set_active_memcg(as->memcg);
 	ret = axas_backend_map(as, r);
-	set_active_memcg(old);
 	if (ret) {
 		mas_destroy(&mas);
 		return ret;
@@ -277,13 +277,15 @@ static int axas_insert_region(struct axas *as, struct axas_region *r)
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
  * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt; -ERANGE
- * outside the window; -EEXIST when the range overlaps a region; -ENOMEM.
- * On error nothing changed.
+ * outside the window or for an HPA range beyond the format's output
+ * width; -EEXIST when the range overlaps a region; -ENOMEM. On error
+ * nothing changed.
  */
 int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		    unsigned int prot, enum axas_memtype mt)
 {
 	struct axas_region *r;
+	struct mem_cgroup *old;
 	int ret;
 
 	ret = axas_check_range(as, gpa, size);
@@ -294,9 +296,13 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
 		return -EINVAL;
 
+	/* Charge everything this allocates to the address space's owner. */
+	old = set_active_memcg(as->memcg);
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
+	if (!r) {
+		set_active_memcg(old);
 		return -ENOMEM;
+	}
 	r->start = gpa;
 	r->last = gpa + size - 1;
 	r->prot = prot;
@@ -307,6 +313,7 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	down_write(&as->lock);
 	ret = axas_insert_region(as, r);
 	up_write(&as->lock);
+	set_active_memcg(old);
 	if (ret)
 		kfree(r);
 	return ret;
@@ -338,6 +345,7 @@ int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 		   unsigned int flags)
 {
 	struct axas_region *r;
+	struct mem_cgroup *old;
 	int ret;
 
 	if (flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE) ||
@@ -349,9 +357,13 @@ int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 	if (!axas_prot_ok(prot))
 		return -EINVAL;
 
+	/* Charge everything this allocates to the address space's owner. */
+	old = set_active_memcg(as->memcg);
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
+	if (!r) {
+		set_active_memcg(old);
 		return -ENOMEM;
+	}
 	r->start = gpa;
 	r->last = gpa + size - 1;
 	r->prot = prot;
@@ -361,6 +373,7 @@ int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 	down_write(&as->lock);
 	ret = axas_insert_region(as, r);
 	up_write(&as->lock);
+	set_active_memcg(old);
 	if (ret)
 		kfree(r);
 	return ret;
@@ -481,6 +494,7 @@ int axas_unmap(struct axas *as, u64 gpa, u64 size)
 	MA_STATE(it, &as->regions, gpa, gpa);
 	struct axas_unmap_ctx ctx = { .as = as };
 	struct axas_region *r, *dead = NULL;
+	struct mem_cgroup *old;
 	struct axas_splits sp;
 	int ret;
 
@@ -489,6 +503,8 @@ int axas_unmap(struct axas *as, u64 gpa, u64 size)
 		return ret;
 	INIT_LIST_HEAD(&ctx.frames);
 
+	/* Splits allocate: charge them to the address space's owner. */
+	old = set_active_memcg(as->memcg);
 	down_write(&as->lock);
 	if (axas_range_free(as, gpa, gpa + size - 1)) {
 		ret = -ENOENT;
@@ -525,6 +541,7 @@ unsplit:
 	axas_unsplit_range(as, gpa, size, &sp);
 out:
 	up_write(&as->lock);
+	set_active_memcg(old);
 	axas_free_frames(&ctx.frames);
 	return ret;
 }
@@ -563,6 +580,8 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	if (!axas_prot_ok(prot))
 		return -EINVAL;
 
+	/* Splits allocate: charge them to the address space's owner. */
+	old = set_active_memcg(as->memcg);
 	down_write(&as->lock);
 	mas_for_each(&mas, r, last) {
 		if (r->start > next)
@@ -578,9 +597,7 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	ret = axas_split_range(as, gpa, size, &sp);
 	if (ret)
 		goto out;
-	old = set_active_memcg(as->memcg);
 	ret = axas_npt_protect(&as->npt, gpa, size, prot);
-	set_active_memcg(old);
 	if (ret && ret != -ENOENT) {
 		axas_unsplit_range(as, gpa, size, &sp);
 		goto out;
@@ -591,6 +608,7 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 		WRITE_ONCE(r->prot, prot);
 out:
 	up_write(&as->lock);
+	set_active_memcg(old);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(axas_protect, AXAS);
@@ -700,7 +718,9 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  * @gpa:	Guest-physical address.
  * @hpa:	Set to the host-physical address on success.
  * @len:	Set to the number of bytes from @gpa on that are mapped to
- *		host-physically contiguous memory, within @gpa's region.
+ *		host-physically contiguous memory, within @gpa's region. For
+ *		allocated regions the walk follows at most 512 further leaves,
+ *		so @len may stop short of a longer contiguous run.
  *
  * Context: Any context; lock-free (RCU).
  * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
@@ -714,6 +734,7 @@ int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
 	u64 end, next, last;
 	phys_addr_t want;
 	int ret = -ENOENT;
+	unsigned int n;
 
 	if (!axas_gpa_in_width(as, gpa))
 		return -ERANGE;
@@ -723,9 +744,16 @@ int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
 		goto out;
 	last = READ_ONCE(r->last);
 	*hpa = leaf.hpa;
+	/* A linear region is contiguous and mapped in full by definition. */
+	if (r->type == AXAS_BACKEND_LINEAR) {
+		*len = last - gpa + 1;
+		ret = 0;
+		goto out;
+	}
 	end = ALIGN_DOWN(gpa, leaf.size) + leaf.size;	/* end of the leaf */
 	want = leaf.hpa + (end - gpa);
-	while (end && end - 1 < last) {
+	/* Bound the work under RCU: follow at most 512 more leaves. */
+	for (n = 0; n < 512 && end && end - 1 < last; n++) {
 		next = end;
 		if (axas_npt_lookup(&as->npt, next, &leaf) || leaf.hpa != want)
 			break;
@@ -782,7 +810,7 @@ static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
 				goto out;
 			}
 			if (!(READ_ONCE(r->prot) & access)) {
-				ret = -EPERM;
+				ret = -EACCES;
 				goto out;
 			}
 			if (r->type == AXAS_BACKEND_LINEAR &&
@@ -868,7 +896,7 @@ int axas_rw_check(struct axas *as, u64 gpa, size_t len, unsigned int flags,
  * Context: Process context, may sleep. Takes the address space's lock for
  * read.
  * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
- * width; -ENOENT when part of the range has no region; -EPERM when a
+ * width; -ENOENT when part of the range has no region; -EACCES when a
  * region does not allow reads; -EOPNOTSUPP for device memory or unknown
  * @flags; -ENOMEM.
  */
@@ -892,7 +920,7 @@ EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
  * read.
  * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
  * width; -ENOENT when part of the range has no region or (without
- * %AXAS_RW_FAULT_IN) no frame, in which case nothing was written; -EPERM
+ * %AXAS_RW_FAULT_IN) no frame, in which case nothing was written; -EACCES
  * when a region does not allow writes; -EOPNOTSUPP for device memory or
  * unknown @flags; -ENOMEM.
  */

@@ -561,7 +561,7 @@ static void as_test_linear_rw(struct kunit *test)
 					      AXAS_PROT_READ,
 					      AXAS_MEM_NORMAL), 0);
 	memset(buf, 0xee, sizeof(buf));
-	KUNIT_EXPECT_EQ(test, axas_write(as, gpa + SZ_2M, buf, 8, 0), -EPERM);
+	KUNIT_EXPECT_EQ(test, axas_write(as, gpa + SZ_2M, buf, 8, 0), -EACCES);
 	KUNIT_EXPECT_EQ(test, va[0], 0);
 	KUNIT_EXPECT_EQ(test, axas_read(as, gpa + SZ_2M + SZ_4K - 27, buf, 8,
 					0), 0);
@@ -1005,7 +1005,7 @@ static void as_test_protect(struct kunit *test)
 			AXAS_FAULT_PERM);
 	as_expect_unmapped(test, as, gpa + SZ_8K);
 	KUNIT_EXPECT_EQ(test, axas_write(as, gpa, buf, sizeof(buf), 0),
-			-EPERM);
+			-EACCES);
 	KUNIT_EXPECT_EQ(test, axas_read(as, gpa, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, as_check_pat(buf, gpa, 8, 9), -1);
 
@@ -1056,7 +1056,7 @@ static void as_test_protect(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge, AXAS_PROT_WRITE),
 			AXAS_FAULT_SPURIOUS);
 	KUNIT_EXPECT_EQ(test, axas_write(as, huge + SZ_4K - 4, buf, 8, 0),
-			-EPERM);
+			-EACCES);
 	KUNIT_EXPECT_EQ(test, axas_read(as, huge + SZ_4K - 4, buf, 8, 0), 0);
 	KUNIT_EXPECT_EQ(test, as_check_pat(buf, huge + SZ_4K - 4, 8, 10), -1);
 

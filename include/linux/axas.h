@@ -13,10 +13,11 @@
  * Locking: map, unmap and protect serialise on the address space's
  * rw_semaphore (held for write); fault handling and guest read/write hold
  * it for read and run in parallel; translation takes no lock at all (RCU).
- * All functions but axas_translate() and axas_translate_limit() may sleep.
+ * All functions but axas_get(), axas_root_info(), axas_translate() and
+ * axas_translate_limit() may sleep.
  *
  * TLB maintenance is the caller's: axas calls struct axas_flush_ops, once
- * per operation that removes or weakens valid entries, before any removed
+ * per operation that removes or changes valid entries, before any removed
  * frame or table page can be reused.
  */
 #ifndef _LINUX_AXAS_H

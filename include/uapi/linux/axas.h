@@ -146,8 +146,8 @@ struct axas_stats {
  * @out_formats: Bit N is set when format N (enum axas_format) can be
  *		 created by this module
  * @out_native_format: The host's native format (enum axas_format)
- * @out_host_page_shift: log2 of the host's page size; guest memory is
- *			 allocated in multiples of it
+ * @out_host_page_shift: log2 of the host's page size. Allocated guest
+ *			 memory (AXAS_MAP_ALLOC) needs 4 KiB host pages.
  *
  * Describe what this module offers. Fields named out_* are written by the
  * kernel; the reply is truncated to @size.
@@ -362,7 +362,7 @@ struct axas_translate {
  * @size: sizeof(struct axas_rw)
  * @flags: %AXAS_RW_FAULT_IN: allocate lazy frames the range touches
  * @gpa: First guest-physical address; any alignment
- * @length: Bytes to copy; may cross pages, blocks and regions
+ * @length: Bytes to copy, not 0; may cross pages, blocks and regions
  * @buf: User buffer (a pointer)
  *
  * Without %AXAS_RW_FAULT_IN, never-touched lazy memory reads as zeroes and
