@@ -94,10 +94,10 @@ static enum axas_npt_memtype gstage_leaf_memtype(u64 e)
 	       AXAS_NPT_MT_NORMAL;
 }
 
-#define GSTAGE_FMT(_levels, _bits)					\
+#define GSTAGE_FMT(_levels, _bits, _min_bits)				\
 	.levels		= _levels,					\
 	.gpa_bits	= _bits,					\
-	.min_gpa_bits	= _bits,					\
+	.min_gpa_bits	= _min_bits,					\
 	.oa_bits	= 56,						\
 	.max_leaf_level	= 2,						\
 	.valid_mask	= AXAS_GSTAGE_V,				\
@@ -111,21 +111,21 @@ static enum axas_npt_memtype gstage_leaf_memtype(u64 e)
 const struct axas_npt_fmt axas_npt_riscv_sv39x4 = {
 	.name		= "riscv-sv39x4",
 	.id		= AXAS_FORMAT_RISCV_SV39X4,
-	GSTAGE_FMT(3, 41),
+	GSTAGE_FMT(3, 41, 41),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv39x4);
 
 const struct axas_npt_fmt axas_npt_riscv_sv48x4 = {
 	.name		= "riscv-sv48x4",
 	.id		= AXAS_FORMAT_RISCV_SV48X4,
-	GSTAGE_FMT(4, 50),
+	GSTAGE_FMT(4, 50, 50),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv48x4);
 
 const struct axas_npt_fmt axas_npt_riscv_sv57x4 = {
 	.name		= "riscv-sv57x4",
 	.id		= AXAS_FORMAT_RISCV_SV57X4,
-	GSTAGE_FMT(5, 59),
+	GSTAGE_FMT(5, 59, 59),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv57x4);
 

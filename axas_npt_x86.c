@@ -85,10 +85,10 @@ static enum axas_npt_memtype ept_leaf_memtype(u64 e)
 	       AXAS_NPT_MT_NORMAL : AXAS_NPT_MT_DEVICE;
 }
 
-#define EPT_FMT(_levels, _bits)						\
+#define EPT_FMT(_levels, _bits, _min_bits)				\
 	.levels		= _levels,					\
 	.gpa_bits	= _bits,					\
-	.min_gpa_bits	= _bits,					\
+	.min_gpa_bits	= _min_bits,					\
 	.oa_bits	= 52,						\
 	.max_leaf_level	= 2,						\
 	.valid_mask	= AXAS_EPT_RWX,					\
@@ -102,14 +102,14 @@ static enum axas_npt_memtype ept_leaf_memtype(u64 e)
 const struct axas_npt_fmt axas_npt_x86_ept4 = {
 	.name		= "x86-ept4",
 	.id		= AXAS_FORMAT_X86_EPT4,
-	EPT_FMT(4, 48),
+	EPT_FMT(4, 48, 48),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_x86_ept4);
 
 const struct axas_npt_fmt axas_npt_x86_ept5 = {
 	.name		= "x86-ept5",
 	.id		= AXAS_FORMAT_X86_EPT5,
-	EPT_FMT(5, 57),
+	EPT_FMT(5, 57, 57),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_x86_ept5);
 

@@ -84,15 +84,22 @@ if [ -n "$gate" ]; then
 		step "$a/build-user" "$AXAS_LOGS/gate-user-$a.log" \
 			"$AXAS_ROOT/scripts/build-user.sh" "$a" "$AXAS_ROOT/build/gate-$a/user" -Werror
 	done
-	mapfile -t csrc < <(cd "$AXAS_ROOT" && git ls-files '*.c' '*.h' | grep -v '^scripts/')
+	mapfile -t ksrc_files < <(cd "$AXAS_ROOT" && git ls-files '*.c' '*.h' |
+		grep -v -e '^scripts/' -e '^selftests/' -e '^tools/')
+	mapfile -t usrc_files < <(cd "$AXAS_ROOT" && git ls-files 'selftests/*.[ch]' 'tools/*.[ch]')
 	mapfile -t hdrs < <(cd "$AXAS_ROOT" && git ls-files '*.h' | grep -v '^scripts/')
 	step kernel-doc "$AXAS_LOGS/gate-kernel-doc.log" \
 		bash -c 'cd "$0" && perl "$1/scripts/kernel-doc" -none -Wall -Werror "${@:2}"' \
 		"$AXAS_ROOT" "$ksrc" "${hdrs[@]}"
 	step checkpatch "$AXAS_LOGS/gate-checkpatch.log" \
 		bash -c 'cd "$0" && perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
-			--show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f "${@:2}"' \
-		"$AXAS_ROOT" "$ksrc" "${csrc[@]}"
+			--show-types -f "${@:2}"' \
+		"$AXAS_ROOT" "$ksrc" "${ksrc_files[@]}"
+	# User space has no u64: the kernel-type preference does not apply.
+	step checkpatch-user "$AXAS_LOGS/gate-checkpatch-user.log" \
+		bash -c 'cd "$0" && perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
+			--show-types --ignore PREFER_KERNEL_TYPES -f "${@:2}"' \
+		"$AXAS_ROOT" "$ksrc" "${usrc_files[@]}"
 	step docutils "$AXAS_LOGS/gate-docutils.log" \
 		python3 -m docutils --halt=warning "$AXAS_ROOT/Documentation/axas.rst" /dev/null
 fi

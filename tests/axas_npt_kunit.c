@@ -51,6 +51,7 @@ static void npt_param_desc(const struct npt_param *p, char *desc)
 	else
 		strscpy(desc, p->fmt->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(npt, npt_params, npt_param_desc);
 
 #define NPT_LOG_MAX	32
@@ -320,7 +321,7 @@ static void npt_test_encode(struct kunit *test)
 							  e & fmt->valid_mask);
 					if (level)
 						KUNIT_EXPECT_FALSE(test,
-							fmt->entry_is_table(e, level));
+								   fmt->entry_is_table(e, level));
 					KUNIT_EXPECT_EQ(test,
 							fmt->entry_oa(e, level), pa);
 					KUNIT_EXPECT_EQ(test, fmt->leaf_prot(e),
@@ -1022,6 +1023,7 @@ static void npt_test_lookup_race(struct kunit *test)
  */
 #define NPT_FAIL_NTH(test, ctx, op)					\
 do {									\
+	struct kunit *__test = (test);					\
 	struct axas_npt *__npt = &(ctx)->npt;				\
 	int __n, __ret = -ENOMEM;					\
 									\
@@ -1033,14 +1035,14 @@ do {									\
 		__ret = (op);						\
 		__npt->fail_nth = 0;					\
 		if (__ret == -ENOMEM) {					\
-			KUNIT_EXPECT_EQ(test, npt_hash(__npt), __hash);	\
-			KUNIT_EXPECT_EQ(test,				\
+			KUNIT_EXPECT_EQ(__test, npt_hash(__npt), __hash); \
+			KUNIT_EXPECT_EQ(__test,				\
 					atomic_read(&__npt->nr_pages),	\
 					__pages);			\
 		}							\
 	}								\
-	KUNIT_EXPECT_EQ_MSG(test, __ret, 0, "%s", #op);			\
-	KUNIT_EXPECT_GT_MSG(test, __n, 2, "%s never failed", #op);	\
+	KUNIT_EXPECT_EQ_MSG(__test, __ret, 0, "%s", #op);		\
+	KUNIT_EXPECT_GT_MSG(__test, __n, 2, "%s never failed", #op);	\
 } while (0)
 
 static void npt_test_fail_nth(struct kunit *test)
@@ -1351,4 +1353,5 @@ static struct kunit_suite axas_npt_suite = {
 	.exit = npt_test_exit,
 	.test_cases = axas_npt_cases,
 };
+
 kunit_test_suite(axas_npt_suite);
