@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -280,6 +281,15 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 			    write);
 	if (ret)
 		return ret;
+	/*
+	 * The copy goes chunk by chunk, and a read with AXAS_RW_FAULT_IN
+	 * faults guest frames in before it copies them out: check the whole
+	 * buffer first, so that a bad one changes neither guest memory nor
+	 * the table.
+	 */
+	if (write ? fault_in_readable(ubuf, cmd->length) :
+		    fault_in_safe_writeable(ubuf, cmd->length))
+		return -EFAULT;
 
 	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
 	if (!bounce)
