@@ -9,6 +9,8 @@
 #	kernel for ARCH (built and cached on first use)
 #   make run	boot an x86_64 VM, load axas.ko, run the example VMM
 #   make check	every test on every arch (see scripts/check.sh)
+#   make bench	benchmark table, axas vs references, in one VM on Debian's
+#		stock kernel (x86_64; ARCH=arm64 on request; scripts/bench.sh)
 #   make clean
 
 ARCH ?= $(shell uname -m | sed -e s/aarch64/arm64/)
@@ -36,7 +38,10 @@ run: deps
 check: deps
 	@scripts/check.sh
 
+bench: deps
+	@scripts/bench.sh
+
 clean:
 	rm -rf build logs
 
-.PHONY: all deps modules user run check clean
+.PHONY: all deps modules user run check bench clean

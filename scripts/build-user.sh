@@ -18,3 +18,4 @@ cc=${CROSS}gcc
 	-o "$out/axas_test" "$AXAS_ROOT/selftests/axas/axas_test.c"
 "$cc" "${cflags[@]}" -o "$out/axas-vmm" "$AXAS_ROOT/tools/axas-vmm.c"
 "$cc" "${cflags[@]}" -o "$out/axasctl" "$AXAS_ROOT/tools/axasctl.c"
+"$cc" "${cflags[@]}" -pthread -o "$out/axas-bench" "$AXAS_ROOT/tools/axas-bench.c"
