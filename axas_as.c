@@ -703,9 +703,8 @@ int axas_translate(struct axas *as, u64 gpa, phys_addr_t *hpa)
 
 	if (!axas_gpa_in_width(as, gpa))
 		return -ERANGE;
-	rcu_read_lock();
+	/* The lookup is its own RCU read section; the result is a copy. */
 	ret = axas_npt_lookup(&as->npt, gpa, &leaf);
-	rcu_read_unlock();
 	if (!ret)
 		*hpa = leaf.hpa;
 	return ret;
