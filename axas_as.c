@@ -738,10 +738,19 @@ int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
 	if (!axas_gpa_in_width(as, gpa))
 		return -ERANGE;
 	rcu_read_lock();
+retry:
+	index = gpa;
 	r = mt_find(&as->regions, &index, gpa);
 	if (!r || axas_npt_lookup(&as->npt, gpa, &leaf))
 		goto out;
 	last = READ_ONCE(r->last);
+	/*
+	 * axas_split_at() stores the new tail in the tree, then shrinks the
+	 * region found here: @gpa now lies in the tail, look it up again
+	 * rather than measure a negative length.
+	 */
+	if (gpa > last)
+		goto retry;
 	*hpa = leaf.hpa;
 	/* A linear region is contiguous and mapped in full by definition. */
 	if (r->type == AXAS_BACKEND_LINEAR) {
