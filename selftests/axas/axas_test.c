@@ -395,13 +395,17 @@ static void *guarded_alloc(size_t len)
 	return p + span - len;	/* ends right at the guard */
 }
 
-/* An address no mapping backs. */
+/*
+ * An address no user access can reach: a PROT_NONE page, kept so that no
+ * later mapping takes its place.
+ */
 static void *unmapped_addr(void)
 {
-	void *p = mmap(NULL, getpagesize(), PROT_READ,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static void *p;
 
-	munmap(p, getpagesize());
+	if (!p)
+		p = mmap(NULL, getpagesize(), PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p;
 }
 
@@ -637,6 +641,22 @@ FIXTURE_TEARDOWN(axas_as)
 static bool is_root(void)
 {
 	return geteuid() == 0;
+}
+
+/*
+ * The fail-nth sweep and most of the fuzzing run on the host's native
+ * format and on the deepest walk (EPT5), which keeps the suite near a
+ * minute under TCG; AXAS_TEST_FULL=1 runs them on every variant.
+ */
+static bool heavy(const FIXTURE_VARIANT(axas_as) *variant)
+{
+	const char *full = getenv("AXAS_TEST_FULL");
+
+	if (full && *full && strcmp(full, "0"))
+		return true;
+	return (variant->format == (uint32_t)native_format() &&
+		!variant->gpa_bits) ||
+	       variant->format == AXAS_FORMAT_X86_EPT5;
 }
 
 TEST_F(axas_as, as_info)
@@ -1813,14 +1833,18 @@ TEST_F(axas_as, bad_input_changes_nothing)
 		BAD("read a huge length", AXAS_READ, EFAULT,
 		    RWS(.gpa = 0, .length = 1ULL << 62, .buf = buf)),
 	};
-	uint8_t in[SZ_4K], out[SZ_4K];
+	uint8_t in[SZ_4K], out[SZ_4K], *zeros = calloc(1, SZ_2M);
 	size_t i;
 
+	ASSERT_NE(NULL, zeros);
 	ASSERT_NE(NULL, gbuf);
 	ASSERT_NE(NULL, gbig);
 	ASSERT_EQ(0, map_alloc(self->fd, A, SZ_64K, RW, AXAS_MAP_ALLOC_POPULATE));
 	ASSERT_EQ(0, map_alloc(self->fd, B, 2 * SZ_2M, RW, AXAS_MAP_ALLOC_HUGE));
 	ASSERT_EQ(AXAS_FAULT_MAPPED, fault(self->fd, B + 5, RW));
+	/* Whether or not that got a 2 MiB frame: B's first 2 MiB mapped. */
+	ASSERT_EQ(0, guest_rw(self->fd, true, B, zeros, SZ_2M,
+			      AXAS_RW_FAULT_IN));
 	ASSERT_EQ(0, map_alloc(self->fd, C, SZ_64K, RO, 0));
 	if (is_root()) {
 		ASSERT_EQ(0, map_linear(self->fd, D, SZ_2M + SZ_4K, LINEAR_HPA,
@@ -1853,6 +1877,7 @@ TEST_F(axas_as, bad_input_changes_nothing)
 				      0));
 		EXPECT_TRUE(is_zero(out, sizeof(out))) TH_LOG("B + %#zx", i);
 	}
+	free(zeros);
 }
 
 /* A window smaller than the width: outside it is ERANGE for regions. */
@@ -2518,6 +2543,8 @@ TEST_F_TIMEOUT(axas_as, fail_nth, 120)
 	int nfd, want_fd, ret;
 	size_t i;
 
+	if (!heavy(variant))
+		SKIP(return, "swept on the native format and EPT5 only; AXAS_TEST_FULL=1 for all");
 	if (!fault_injection_ready())
 		SKIP(return, "no fault injection (fail-nth) in this kernel");
 	nfd = fail_nth_open();
@@ -2640,7 +2667,8 @@ static void *stress_writer(void *arg)
 	uint64_t buf[SZ_4K / 8], it = 0;
 	int p, ret;
 
-	while (stress_go(s)) {
+	/* At least once, however slow the machine. */
+	do {
 		it++;
 		for (p = t->id; p < ST_PAGES; p += 2) {
 			uint64_t seed = it << 8 | p;
@@ -2659,7 +2687,7 @@ static void *stress_writer(void *arg)
 			ST_CHECK(s, ret == AXAS_FAULT_SPURIOUS, ret);
 			s->ops[t->id]++;
 		}
-	}
+	} while (stress_go(s));
 	return NULL;
 }
 
@@ -2671,7 +2699,8 @@ static void *stress_faulter(void *arg)
 	uint64_t gpa, v;
 	int ret;
 
-	while (stress_go(s)) {
+	/* At least once, however slow the machine. */
+	do {
 		r = r * 1103515245 + 12345;
 		gpa = ST_A2 + (r >> 8) % 64 * SZ_4K + (r & 0xff);
 		ret = fault(s->fd, gpa, r & 1 ? RW : RO);
@@ -2681,7 +2710,7 @@ static void *stress_faulter(void *arg)
 		ret = guest_rw(s->fd, false, gpa & ~7ULL, &v, 8, 0);
 		ST_CHECK(s, ret == 0 && v == 0, ret);
 		s->ops[t->id]++;
-	}
+	} while (stress_go(s));
 	return NULL;
 }
 
@@ -2694,7 +2723,8 @@ static void *stress_translator(void *arg)
 	uint64_t gpa, hpa, len;
 	int ret;
 
-	while (stress_go(s)) {
+	/* At least once, however slow the machine. */
+	do {
 		r = r * 1103515245 + 12345;
 		gpa = ST_A + (r >> 4) % (2 * SZ_2M);
 		ret = translate(s->fd, gpa, &hpa, &len);
@@ -2707,7 +2737,7 @@ static void *stress_translator(void *arg)
 		ST_CHECK(s, ret == 0 && st.regions >= 2 && st.regions <= 4,
 			 ret);
 		s->ops[t->id]++;
-	}
+	} while (stress_go(s));
 	return NULL;
 }
 
@@ -2718,7 +2748,8 @@ static void *stress_remapper(void *arg)
 	uint64_t buf[SZ_4K / 8], it = 0;
 	int ret;
 
-	while (stress_go(s)) {
+	/* At least once, however slow the machine. */
+	do {
 		it++;
 		ret = map_alloc(s->fd, ST_B, SZ_64K, RW,
 				it & 1 ? AXAS_MAP_ALLOC_POPULATE : 0);
@@ -2741,7 +2772,7 @@ static void *stress_remapper(void *arg)
 		ret = unmap(s->fd, ST_B, SZ_64K);
 		ST_CHECK(s, ret == 0, ret);
 		s->ops[t->id]++;
-	}
+	} while (stress_go(s));
 	return NULL;
 }
 
@@ -2752,7 +2783,8 @@ static void *stress_recreator(void *arg)
 	uint64_t buf[512], it = 0;
 	int fd, ret;
 
-	while (stress_go(s)) {
+	/* At least once, however slow the machine. */
+	do {
 		it++;
 		fd = as_create(s->dev, s->format, s->gpa_bits, 0, 0, 0);
 		ST_CHECK(s, fd >= 0, fd);
@@ -2772,7 +2804,7 @@ static void *stress_recreator(void *arg)
 		ST_CHECK(s, check_pattern(buf, sizeof(buf), G0, it) == -1, 0);
 		close(fd);
 		s->ops[t->id]++;
-	}
+	} while (stress_go(s));
 	return NULL;
 }
 
@@ -2794,8 +2826,8 @@ TEST_F(axas_as, stress)
 	ASSERT_EQ(0, map_alloc(self->fd, ST_A, 2 * SZ_2M, RW,
 			       AXAS_MAP_ALLOC_HUGE));
 	ASSERT_EQ(0, map_alloc(self->fd, ST_A2, 64 * SZ_4K, RW, 0));
-	/* ~3 s for all variants together. */
-	s.deadline = now_ns() + 350 * 1000000ULL;
+	/* ~2 s for all variants together, plus the last iterations. */
+	s.deadline = now_ns() + 250 * 1000000ULL;
 	for (i = 0; i < ARRAY_SIZE(fn); i++) {
 		t[i].s = &s;
 		t[i].id = i;
@@ -2959,13 +2991,16 @@ TEST_F_TIMEOUT(axas_as, fuzz, 120)
 	unsigned long count[ARRAY_SIZE(ops) + 1] = { 0 }, ok = 0;
 	uint64_t seed, top = self->top;
 	struct axas_stats st;
-	int fd, i, calls = 3000;
+	int fd, i, calls = heavy(variant) ? 3000 : 1000;
 
 	ASSERT_NE(NULL, gbuf);
 	seed = env ? strtoull(env, NULL, 0) : 0x5eed0000ULL + variant->format +
 							 variant->width;
-	TH_LOG("seed %#llx (set AXAS_FUZZ_SEED to repeat)",
-	       (unsigned long long)seed);
+	env = getenv("AXAS_FUZZ_CALLS");
+	if (env)
+		calls = atoi(env);
+	TH_LOG("seed %#llx, %d calls (AXAS_FUZZ_SEED, AXAS_FUZZ_CALLS)",
+	       (unsigned long long)seed, calls);
 	fz_state = seed ?: 1;
 	/* A frame limit bounds what populate and faults can allocate. */
 	fd = as_create(self->dev, variant->format, variant->gpa_bits, 0, 0,
