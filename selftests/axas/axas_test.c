@@ -2516,6 +2516,13 @@ static int fn_write_fault_in(struct fn_ctx *c)
 			2 * SZ_4K, AXAS_RW_FAULT_IN);
 }
 
+static int fn_write_fault_in_small(struct fn_ctx *c)
+{
+	/* Two 4 KiB frames of one lazy region. */
+	return guest_rw(c->fd, true, G0 + 2 * SZ_2M + 100, c->buf, SZ_4K,
+			AXAS_RW_FAULT_IN);
+}
+
 static const struct fn_case fn_cases[] = {
 	{ "create", fn_none, fn_create },
 	{ "map_alloc populate", fn_none, fn_populate },
@@ -2526,6 +2533,7 @@ static const struct fn_case fn_cases[] = {
 	{ "fault 2M", fn_prep_lazy, fn_fault_huge },
 	{ "fault 4K", fn_prep_lazy, fn_fault_small },
 	{ "write fault-in", fn_prep_lazy, fn_write_fault_in },
+	{ "write fault-in, 4K frames", fn_prep_lazy, fn_write_fault_in_small },
 };
 
 TEST_F_TIMEOUT(axas_as, fail_nth, 120)
