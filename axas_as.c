@@ -783,10 +783,20 @@ EXPORT_SYMBOL_NS_GPL(axas_translate_limit, AXAS);
  * lie in regions with the access right; a write without
  * AXAS_RW_FAULT_IN needs every page mapped, so a failure copies nothing.
  */
+/*
+ * Copy between @buf and guest memory, page by page, in up to three passes
+ * under the read lock: check the whole range (regions, rights, memory
+ * kind; without AXAS_RW_FAULT_IN a write needs every page mapped); with
+ * AXAS_RW_FAULT_IN, fault in every unmapped page; then copy, which can no
+ * longer fail. So an error copies nothing: an -ENOMEM while faulting in
+ * may leave zeroed frames mapped (their contents read as before), never
+ * partly copied data.
+ */
 static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
 		     unsigned int flags, bool write, bool copy)
 {
 	unsigned int access = write ? AXAS_PROT_WRITE : AXAS_PROT_READ;
+	bool fault_in = flags & AXAS_RW_FAULT_IN;
 	u64 last = gpa + len - 1, at;
 	struct axas_npt_leaf leaf;
 	struct axas_region *r;
@@ -803,66 +813,70 @@ static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
 		return -ERANGE;
 
 	down_read(&as->lock);
-	/* Pass 0 checks everything; pass 1 copies. */
-	for (pass = 0; pass < (copy ? 2 : 1); pass++) {
+	for (pass = 0; pass < 3; pass++) {
+		if ((pass == 1 && !fault_in) || (pass == 2 && !copy))
+			continue;
 		for (at = gpa; at <= last && at >= gpa;
 		     at = ALIGN_DOWN(at, SZ_4K) + SZ_4K) {
 			size_t off = at - gpa;
 			size_t chunk = min_t(u64, SZ_4K - (at & (SZ_4K - 1)),
 					     last - at + 1);
+			struct page *page;
+			void *va;
 
-			index = at;
-			r = mt_find(&as->regions, &index, at);
-			if (!r) {
-				ret = -ENOENT;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
 				goto out;
 			}
-			if (!(READ_ONCE(r->prot) & access)) {
-				ret = -EACCES;
-				goto out;
-			}
-			if (r->type == AXAS_BACKEND_LINEAR &&
-			    r->linear.mt != AXAS_MEM_NORMAL) {
-				ret = -EOPNOTSUPP;
-				goto out;
+			cond_resched();
+			if (pass == 0) {
+				index = at;
+				r = mt_find(&as->regions, &index, at);
+				if (!r) {
+					ret = -ENOENT;
+					goto out;
+				}
+				if (!(READ_ONCE(r->prot) & access)) {
+					ret = -EACCES;
+					goto out;
+				}
+				if (r->type == AXAS_BACKEND_LINEAR &&
+				    r->linear.mt != AXAS_MEM_NORMAL) {
+					ret = -EOPNOTSUPP;
+					goto out;
+				}
 			}
 			if (axas_npt_lookup(&as->npt, at, &leaf)) {
-				if (!(flags & AXAS_RW_FAULT_IN)) {
-					/* Never faulted in: reads as zeroes. */
-					if (write) {
-						ret = -ENOENT;
+				if (pass == 1) {
+					ret = axas_fault_locked(as, at, access);
+					if (ret < 0)
 						goto out;
-					}
-					if (pass)
-						memset(buf + off, 0, chunk);
 					continue;
 				}
-				if (!pass)
-					continue;
-				ret = axas_fault_locked(as, at, access);
-				if (ret < 0)
+				/* Never faulted in: reads as zeroes. */
+				if (write && !fault_in) {
+					ret = -ENOENT;
 					goto out;
-				ret = axas_npt_lookup(&as->npt, at, &leaf);
-				if (ret)
-					goto out;
+				}
+				if (pass == 2)
+					memset(buf + off, 0, chunk);
+				continue;
 			}
 			if (!pfn_valid(PHYS_PFN(leaf.hpa))) {
 				ret = -EOPNOTSUPP;
 				goto out;
 			}
-			if (pass) {
-				struct page *page = pfn_to_page(PHYS_PFN(leaf.hpa));
-				void *va = kmap_local_page(page);
-
-				if (write)
-					memcpy(va + offset_in_page(leaf.hpa),
-					       buf + off, chunk);
-				else
-					memcpy(buf + off,
-					       va + offset_in_page(leaf.hpa),
-					       chunk);
-				kunmap_local(va);
-			}
+			if (pass != 2)
+				continue;
+			page = pfn_to_page(PHYS_PFN(leaf.hpa));
+			va = kmap_local_page(page);
+			if (write)
+				memcpy(va + offset_in_page(leaf.hpa), buf + off,
+				       chunk);
+			else
+				memcpy(buf + off, va + offset_in_page(leaf.hpa),
+				       chunk);
+			kunmap_local(va);
 		}
 	}
 	ret = 0;
@@ -872,7 +886,7 @@ out:
 }
 
 /**
- * axas_rw_check() - check that a guest read or write would succeed
+ * axas_rw_prepare() - check a guest read or write, and fault its pages in
  * @as:		The address space.
  * @gpa:	First guest-physical address.
  * @len:	Bytes.
@@ -880,14 +894,13 @@ out:
  * @write:	Check a write rather than a read.
  *
  * Lets the uAPI, which copies through a bounce buffer piece by piece,
- * refuse a bad range before it writes anything.
+ * refuse a bad range and allocate every frame before it copies anything.
  *
  * Context: Process context, may sleep. Takes the lock for read.
- * Return: what axas_read() or axas_write() would return, allocating
- * nothing.
+ * Return: what axas_read() or axas_write() would return; copies nothing.
  */
-int axas_rw_check(struct axas *as, u64 gpa, size_t len, unsigned int flags,
-		  bool write)
+int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
+		    bool write)
 {
 	return __axas_rw(as, gpa, NULL, len, flags, write, false);
 }

@@ -118,8 +118,8 @@ struct axas {
 };
 
 /* axas_as.c */
-int axas_rw_check(struct axas *as, u64 gpa, size_t len, unsigned int flags,
-		  bool write);
+int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
+		    bool write);
 
 /* axas_debugfs.c */
 void axas_debugfs_add(struct axas *as);

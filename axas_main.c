@@ -276,20 +276,18 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 		return -EINVAL;
 	if (!access_ok(ubuf, cmd->length))
 		return -EFAULT;
-	/* Refuse a bad range before copying any of it. */
-	ret = axas_rw_check(ucmd->as, cmd->gpa, cmd->length, cmd->flags,
-			    write);
-	if (ret)
-		return ret;
 	/*
-	 * The copy goes chunk by chunk, and a read with AXAS_RW_FAULT_IN
-	 * faults guest frames in before it copies them out: check the whole
-	 * buffer first, so that a bad one changes neither guest memory nor
-	 * the table.
+	 * The copy goes chunk by chunk: check the whole user buffer first,
+	 * then the whole guest range, faulting its frames in, so that an
+	 * error copies nothing.
 	 */
 	if (write ? fault_in_readable(ubuf, cmd->length) :
 		    fault_in_safe_writeable(ubuf, cmd->length))
 		return -EFAULT;
+	ret = axas_rw_prepare(ucmd->as, cmd->gpa, cmd->length, cmd->flags,
+			      write);
+	if (ret)
+		return ret;
 
 	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
 	if (!bounce)
@@ -301,10 +299,10 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 			if (copy_from_user(bounce, ubuf + done, chunk))
 				break;
 			ret = axas_write(ucmd->as, cmd->gpa + done, bounce,
-					 chunk, cmd->flags);
+					 chunk, 0);
 		} else {
 			ret = axas_read(ucmd->as, cmd->gpa + done, bounce,
-					chunk, cmd->flags);
+					chunk, 0);
 			if (!ret && copy_to_user(ubuf + done, bounce, chunk))
 				ret = -EFAULT;
 		}
