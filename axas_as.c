@@ -260,6 +260,26 @@ static int axas_insert_region(struct axas *as, struct axas_region *r)
 	return 0;
 }
 
+/* Add a copy of @tmpl, charging everything to the address space's owner. */
+static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
+{
+	struct mem_cgroup *old;
+	struct axas_region *r;
+	int ret = -ENOMEM;
+
+	old = set_active_memcg(as->memcg);
+	r = kmemdup(tmpl, sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (r) {
+		down_write(&as->lock);
+		ret = axas_insert_region(as, r);
+		up_write(&as->lock);
+		if (ret)
+			kfree(r);
+	}
+	set_active_memcg(old);
+	return ret;
+}
+
 /**
  * axas_map_linear() - map a fixed host-physical range
  * @as:		The address space.
@@ -284,8 +304,6 @@ static int axas_insert_region(struct axas *as, struct axas_region *r)
 int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		    unsigned int prot, enum axas_memtype mt)
 {
-	struct axas_region *r;
-	struct mem_cgroup *old;
 	int ret;
 
 	ret = axas_check_range(as, gpa, size);
@@ -296,27 +314,14 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
 		return -EINVAL;
 
-	/* Charge everything this allocates to the address space's owner. */
-	old = set_active_memcg(as->memcg);
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r) {
-		set_active_memcg(old);
-		return -ENOMEM;
-	}
-	r->start = gpa;
-	r->last = gpa + size - 1;
-	r->prot = prot;
-	r->type = AXAS_BACKEND_LINEAR;
-	r->linear.offset = (u64)hpa - gpa;
-	r->linear.mt = mt;
-
-	down_write(&as->lock);
-	ret = axas_insert_region(as, r);
-	up_write(&as->lock);
-	set_active_memcg(old);
-	if (ret)
-		kfree(r);
-	return ret;
+	return axas_add_region(as, &(struct axas_region){
+		.start		= gpa,
+		.last		= gpa + size - 1,
+		.prot		= prot,
+		.type		= AXAS_BACKEND_LINEAR,
+		.linear.offset	= (u64)hpa - gpa,
+		.linear.mt	= mt,
+	});
 }
 EXPORT_SYMBOL_NS_GPL(axas_map_linear, AXAS);
 
@@ -344,8 +349,6 @@ EXPORT_SYMBOL_NS_GPL(axas_map_linear, AXAS);
 int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 		   unsigned int flags)
 {
-	struct axas_region *r;
-	struct mem_cgroup *old;
 	int ret;
 
 	if (flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE) ||
@@ -357,26 +360,13 @@ int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 	if (!axas_prot_ok(prot))
 		return -EINVAL;
 
-	/* Charge everything this allocates to the address space's owner. */
-	old = set_active_memcg(as->memcg);
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r) {
-		set_active_memcg(old);
-		return -ENOMEM;
-	}
-	r->start = gpa;
-	r->last = gpa + size - 1;
-	r->prot = prot;
-	r->type = AXAS_BACKEND_ALLOC;
-	r->alloc.flags = flags;
-
-	down_write(&as->lock);
-	ret = axas_insert_region(as, r);
-	up_write(&as->lock);
-	set_active_memcg(old);
-	if (ret)
-		kfree(r);
-	return ret;
+	return axas_add_region(as, &(struct axas_region){
+		.start		= gpa,
+		.last		= gpa + size - 1,
+		.prot		= prot,
+		.type		= AXAS_BACKEND_ALLOC,
+		.alloc.flags	= flags,
+	});
 }
 EXPORT_SYMBOL_NS_GPL(axas_map_alloc, AXAS);
 
