@@ -7,6 +7,7 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -126,6 +127,41 @@ static unsigned int npt_index(const struct axas_npt *npt, u64 gpa,
 	       (npt_nr_entries(npt, level) - 1);
 }
 
+/*
+ * The lookup path's decoders, called directly for the known formats: with
+ * retpolines an indirect call per level costs more than the walk itself.
+ */
+static inline bool npt_dec_is_table(const struct axas_npt_fmt *fmt, u64 e,
+				    unsigned int level)
+{
+	return INDIRECT_CALL_3(fmt->entry_is_table, axas_ept_entry_is_table,
+			       axas_s2_entry_is_table,
+			       axas_gstage_entry_is_table, e, level);
+}
+
+static inline phys_addr_t npt_dec_oa(const struct axas_npt_fmt *fmt, u64 e,
+				     unsigned int level)
+{
+	return INDIRECT_CALL_3(fmt->entry_oa, axas_ept_entry_oa,
+			       axas_s2_entry_oa, axas_gstage_entry_oa, e,
+			       level);
+}
+
+static inline unsigned int npt_dec_prot(const struct axas_npt_fmt *fmt,
+					u64 e)
+{
+	return INDIRECT_CALL_3(fmt->leaf_prot, axas_ept_leaf_prot,
+			       axas_s2_leaf_prot, axas_gstage_leaf_prot, e);
+}
+
+static inline enum axas_npt_memtype
+npt_dec_memtype(const struct axas_npt_fmt *fmt, u64 e)
+{
+	return INDIRECT_CALL_3(fmt->leaf_memtype, axas_ept_leaf_memtype,
+			       axas_s2_leaf_memtype, axas_gstage_leaf_memtype,
+			       e);
+}
+
 static inline bool npt_valid(const struct axas_npt *npt, u64 ent)
 {
 	return ent & npt->fmt->valid_mask;
@@ -135,13 +171,13 @@ static inline bool npt_valid(const struct axas_npt *npt, u64 ent)
 static inline bool npt_is_table(const struct axas_npt *npt, u64 ent,
 				unsigned int level)
 {
-	return level && npt->fmt->entry_is_table(ent, level);
+	return level && npt_dec_is_table(npt->fmt, ent, level);
 }
 
 static inline u64 *npt_table_va(const struct axas_npt *npt, u64 ent,
 				unsigned int level)
 {
-	return phys_to_virt(npt->fmt->entry_oa(ent, level));
+	return phys_to_virt(npt_dec_oa(npt->fmt, ent, level));
 }
 
 /* Publish an entry whose table a lockless walker may follow at once. */
@@ -945,9 +981,10 @@ int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 		}
 		leaf->size = npt_size(level);
 		leaf->level = level;
-		leaf->hpa = fmt->entry_oa(ent, level) + (gpa & (leaf->size - 1));
-		leaf->prot = fmt->leaf_prot(ent);
-		leaf->mt = fmt->leaf_memtype(ent);
+		leaf->hpa = npt_dec_oa(fmt, ent, level) +
+			    (gpa & (leaf->size - 1));
+		leaf->prot = npt_dec_prot(fmt, ent);
+		leaf->mt = npt_dec_memtype(fmt, ent);
 		ret = 0;
 		break;
 	}

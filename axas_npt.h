@@ -105,6 +105,24 @@ struct axas_npt_fmt {
 	enum axas_npt_memtype (*leaf_memtype)(u64 e);
 };
 
+/*
+ * The decoders of each format, visible so that the walker can call them
+ * directly (INDIRECT_CALL_3): with retpolines, an indirect call per level
+ * costs more than the walk itself.
+ */
+bool axas_ept_entry_is_table(u64 e, unsigned int level);
+phys_addr_t axas_ept_entry_oa(u64 e, unsigned int level);
+unsigned int axas_ept_leaf_prot(u64 e);
+enum axas_npt_memtype axas_ept_leaf_memtype(u64 e);
+bool axas_s2_entry_is_table(u64 e, unsigned int level);
+phys_addr_t axas_s2_entry_oa(u64 e, unsigned int level);
+unsigned int axas_s2_leaf_prot(u64 e);
+enum axas_npt_memtype axas_s2_leaf_memtype(u64 e);
+bool axas_gstage_entry_is_table(u64 e, unsigned int level);
+phys_addr_t axas_gstage_entry_oa(u64 e, unsigned int level);
+unsigned int axas_gstage_leaf_prot(u64 e);
+enum axas_npt_memtype axas_gstage_leaf_memtype(u64 e);
+
 extern const struct axas_npt_fmt axas_npt_x86_ept4;
 extern const struct axas_npt_fmt axas_npt_x86_ept5;
 extern const struct axas_npt_fmt axas_npt_arm64_s2;

@@ -80,24 +80,24 @@ static u64 s2_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	return e;
 }
 
-static bool s2_entry_is_table(u64 e, unsigned int level)
+bool axas_s2_entry_is_table(u64 e, unsigned int level)
 {
 	return e & AXAS_S2_TABLE;
 }
 
-static phys_addr_t s2_entry_oa(u64 e, unsigned int level)
+phys_addr_t axas_s2_entry_oa(u64 e, unsigned int level)
 {
 	return e & AXAS_S2_OA;
 }
 
-static unsigned int s2_leaf_prot(u64 e)
+unsigned int axas_s2_leaf_prot(u64 e)
 {
 	return (e & AXAS_S2_S2AP_R ? AXAS_NPT_PROT_R : 0) |
 	       (e & AXAS_S2_S2AP_W ? AXAS_NPT_PROT_W : 0) |
 	       (e & AXAS_S2_XN ? 0 : AXAS_NPT_PROT_X);
 }
 
-static enum axas_npt_memtype s2_leaf_memtype(u64 e)
+enum axas_npt_memtype axas_s2_leaf_memtype(u64 e)
 {
 	return FIELD_GET(AXAS_S2_MEMATTR, e) == AXAS_S2_MEMATTR_NORMAL_WB ?
 	       AXAS_NPT_MT_NORMAL : AXAS_NPT_MT_DEVICE;
@@ -116,10 +116,10 @@ const struct axas_npt_fmt axas_npt_arm64_s2 = {
 	.levels_for	= s2_levels_for,
 	.mk_table	= s2_mk_table,
 	.mk_leaf	= s2_mk_leaf,
-	.entry_is_table	= s2_entry_is_table,
-	.entry_oa	= s2_entry_oa,
-	.leaf_prot	= s2_leaf_prot,
-	.leaf_memtype	= s2_leaf_memtype,
+	.entry_is_table	= axas_s2_entry_is_table,
+	.entry_oa	= axas_s2_entry_oa,
+	.leaf_prot	= axas_s2_leaf_prot,
+	.leaf_memtype	= axas_s2_leaf_memtype,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_arm64_s2);
 

@@ -71,24 +71,24 @@ static u64 gstage_mk_leaf(phys_addr_t pa, unsigned int level,
 	return e;
 }
 
-static bool gstage_entry_is_table(u64 e, unsigned int level)
+bool axas_gstage_entry_is_table(u64 e, unsigned int level)
 {
 	return !(e & AXAS_GSTAGE_RWX);
 }
 
-static phys_addr_t gstage_entry_oa(u64 e, unsigned int level)
+phys_addr_t axas_gstage_entry_oa(u64 e, unsigned int level)
 {
 	return (phys_addr_t)FIELD_GET(AXAS_GSTAGE_PPN, e) << 12;
 }
 
-static unsigned int gstage_leaf_prot(u64 e)
+unsigned int axas_gstage_leaf_prot(u64 e)
 {
 	return (e & AXAS_GSTAGE_R ? AXAS_NPT_PROT_R : 0) |
 	       (e & AXAS_GSTAGE_W ? AXAS_NPT_PROT_W : 0) |
 	       (e & AXAS_GSTAGE_X ? AXAS_NPT_PROT_X : 0);
 }
 
-static enum axas_npt_memtype gstage_leaf_memtype(u64 e)
+enum axas_npt_memtype axas_gstage_leaf_memtype(u64 e)
 {
 	return e & AXAS_GSTAGE_SW_DEVICE ? AXAS_NPT_MT_DEVICE :
 	       AXAS_NPT_MT_NORMAL;
@@ -103,10 +103,10 @@ static enum axas_npt_memtype gstage_leaf_memtype(u64 e)
 	.valid_mask	= AXAS_GSTAGE_V,				\
 	.mk_table	= gstage_mk_table,				\
 	.mk_leaf	= gstage_mk_leaf,				\
-	.entry_is_table	= gstage_entry_is_table,			\
-	.entry_oa	= gstage_entry_oa,				\
-	.leaf_prot	= gstage_leaf_prot,				\
-	.leaf_memtype	= gstage_leaf_memtype
+	.entry_is_table	= axas_gstage_entry_is_table,			\
+	.entry_oa	= axas_gstage_entry_oa,				\
+	.leaf_prot	= axas_gstage_leaf_prot,			\
+	.leaf_memtype	= axas_gstage_leaf_memtype
 
 const struct axas_npt_fmt axas_npt_riscv_sv39x4 = {
 	.name		= "riscv-sv39x4",

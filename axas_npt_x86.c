@@ -62,24 +62,24 @@ static u64 ept_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	return e;
 }
 
-static bool ept_entry_is_table(u64 e, unsigned int level)
+bool axas_ept_entry_is_table(u64 e, unsigned int level)
 {
 	return !(e & AXAS_EPT_PS);
 }
 
-static phys_addr_t ept_entry_oa(u64 e, unsigned int level)
+phys_addr_t axas_ept_entry_oa(u64 e, unsigned int level)
 {
 	return e & AXAS_EPT_OA;
 }
 
-static unsigned int ept_leaf_prot(u64 e)
+unsigned int axas_ept_leaf_prot(u64 e)
 {
 	return (e & AXAS_EPT_R ? AXAS_NPT_PROT_R : 0) |
 	       (e & AXAS_EPT_W ? AXAS_NPT_PROT_W : 0) |
 	       (e & AXAS_EPT_X ? AXAS_NPT_PROT_X : 0);
 }
 
-static enum axas_npt_memtype ept_leaf_memtype(u64 e)
+enum axas_npt_memtype axas_ept_leaf_memtype(u64 e)
 {
 	return FIELD_GET(AXAS_EPT_MT, e) == AXAS_EPT_MT_WB ?
 	       AXAS_NPT_MT_NORMAL : AXAS_NPT_MT_DEVICE;
@@ -94,10 +94,10 @@ static enum axas_npt_memtype ept_leaf_memtype(u64 e)
 	.valid_mask	= AXAS_EPT_RWX,					\
 	.mk_table	= ept_mk_table,					\
 	.mk_leaf	= ept_mk_leaf,					\
-	.entry_is_table	= ept_entry_is_table,				\
-	.entry_oa	= ept_entry_oa,					\
-	.leaf_prot	= ept_leaf_prot,				\
-	.leaf_memtype	= ept_leaf_memtype
+	.entry_is_table	= axas_ept_entry_is_table,			\
+	.entry_oa	= axas_ept_entry_oa,				\
+	.leaf_prot	= axas_ept_leaf_prot,				\
+	.leaf_memtype	= axas_ept_leaf_memtype
 
 const struct axas_npt_fmt axas_npt_x86_ept4 = {
 	.name		= "x86-ept4",
