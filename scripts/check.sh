@@ -138,7 +138,7 @@ vm_run() {
 	[ "$kunit" = 1 ] && k+=("${expect[@]}")
 	python3 "$AXAS_ROOT/scripts/parse-results.py" "$AXAS_LOGS/check-$tag-$a.out" "$prefix" \
 		"${k[@]}" >>"$results.tmp"
-	grep -v '^PASS' "$results.tmp" | sed 's/^/  /'
+	grep '^FAIL' "$results.tmp" | sed 's/^/  /'
 	cat "$results.tmp" >>"$results"
 	rm -f "$results.tmp"
 }
