@@ -783,7 +783,7 @@ EXPORT_SYMBOL_NS_GPL(axas_translate_limit, AXAS);
  * partly copied data.
  */
 static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
-		     unsigned int flags, bool write, bool copy)
+		     unsigned int flags, bool write, bool prefault, bool copy)
 {
 	unsigned int access = write ? AXAS_PROT_WRITE : AXAS_PROT_READ;
 	bool fault_in = flags & AXAS_RW_FAULT_IN;
@@ -804,7 +804,8 @@ static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
 
 	down_read(&as->lock);
 	for (pass = 0; pass < 3; pass++) {
-		if ((pass == 1 && !fault_in) || (pass == 2 && !copy))
+		if ((pass == 1 && !(fault_in && prefault)) ||
+		    (pass == 2 && !copy))
 			continue;
 		for (at = gpa; at <= last && at >= gpa;
 		     at = ALIGN_DOWN(at, SZ_4K) + SZ_4K) {
@@ -882,6 +883,8 @@ out:
  * @len:	Bytes.
  * @flags:	AXAS_RW_FAULT_IN or 0.
  * @write:	Check a write rather than a read.
+ * @prefault:	With AXAS_RW_FAULT_IN in @flags, also allocate the frames;
+ *		else only check.
  *
  * Lets the uAPI, which copies through a bounce buffer piece by piece,
  * refuse a bad range and allocate every frame before it copies anything.
@@ -890,9 +893,9 @@ out:
  * Return: what axas_read() or axas_write() would return; copies nothing.
  */
 int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
-		    bool write)
+		    bool write, bool prefault)
 {
-	return __axas_rw(as, gpa, NULL, len, flags, write, false);
+	return __axas_rw(as, gpa, NULL, len, flags, write, prefault, false);
 }
 
 /**
@@ -914,7 +917,7 @@ int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
 int axas_read(struct axas *as, u64 gpa, void *buf, size_t len,
 	      unsigned int flags)
 {
-	return __axas_rw(as, gpa, buf, len, flags, false, true);
+	return __axas_rw(as, gpa, buf, len, flags, false, true, true);
 }
 EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
 
@@ -938,7 +941,7 @@ EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
 int axas_write(struct axas *as, u64 gpa, const void *buf, size_t len,
 	       unsigned int flags)
 {
-	return __axas_rw(as, gpa, (void *)buf, len, flags, true, true);
+	return __axas_rw(as, gpa, (void *)buf, len, flags, true, true, true);
 }
 EXPORT_SYMBOL_NS_GPL(axas_write, AXAS);
 

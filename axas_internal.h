@@ -119,7 +119,7 @@ struct axas {
 
 /* axas_as.c */
 int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
-		    bool write);
+		    bool write, bool prefault);
 
 /* axas_debugfs.c */
 void axas_debugfs_add(struct axas *as);

@@ -277,17 +277,23 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 	if (!access_ok(ubuf, cmd->length))
 		return -EFAULT;
 	/*
-	 * The copy goes chunk by chunk: check the whole user buffer first,
-	 * then the whole guest range, faulting its frames in, so that an
-	 * error copies nothing.
+	 * The copy goes chunk by chunk: check the guest range, then the whole
+	 * user buffer, then fault the range's frames in, so that an error
+	 * copies nothing and a bad buffer allocates nothing.
 	 */
+	ret = axas_rw_prepare(ucmd->as, cmd->gpa, cmd->length, cmd->flags,
+			      write, false);
+	if (ret)
+		return ret;
 	if (write ? fault_in_readable(ubuf, cmd->length) :
 		    fault_in_safe_writeable(ubuf, cmd->length))
 		return -EFAULT;
-	ret = axas_rw_prepare(ucmd->as, cmd->gpa, cmd->length, cmd->flags,
-			      write);
-	if (ret)
-		return ret;
+	if (cmd->flags & AXAS_RW_FAULT_IN) {
+		ret = axas_rw_prepare(ucmd->as, cmd->gpa, cmd->length,
+				      cmd->flags, write, true);
+		if (ret)
+			return ret;
+	}
 
 	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
 	if (!bounce)

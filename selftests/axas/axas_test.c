@@ -1084,7 +1084,7 @@ TEST_F(axas_as, protect)
 {
 	uint64_t gpa = G0, len = 16 * SZ_4K, hb[512], h, l;
 	struct axas_stats st;
-	uint8_t buf[SZ_4K];
+	static uint8_t buf[2 * SZ_4K];	/* the largest access below */
 	int i;
 
 	ASSERT_EQ(0, map_alloc(self->fd, gpa, len, RW, AXAS_MAP_ALLOC_POPULATE));
