@@ -30,7 +30,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-mkdir -p "$AXAS_LOGS"
+mkdir -p "$AXAS_LOGS" "$AXAS_ROOT/build"
+rm -f "$AXAS_ROOT"/build/check-*.results
 results=$AXAS_LOGS/check-results.txt
 : >"$results"
 t0=$SECONDS
@@ -120,43 +121,54 @@ vm_script() {	# vm_script KUNIT(0|1)
 	echo kmemleak-scan
 }
 
-# vm_run PREFIX ARCH KERNEL MODDIR KUNIT
+# vm_run PREFIX ARCH KERNEL MODDIR KUNIT: boot one VM, then record its
+# results. Runs in the background: it writes only its own files.
 vm_run() {
-	local prefix=$1 a=$2 kernel=$3 mod=$4 kunit=$5 files vlog tag=${1//\//-}
+	local prefix=$1 a=$2 kernel=$3 mod=$4 kunit=$5 files vlog tag=${1//\//-} res
 	files=(--file "$mod/axas.ko" --file "$mod/user/axas_test:/bin/axas_test")
 	[ "$kunit" = 1 ] && files+=(--file "$mod/axas_kunit.ko")
 	vlog=$AXAS_LOGS/check-$tag.log
+	res=$AXAS_ROOT/build/check-$tag.results
 	vm_script "$kunit" >"$AXAS_ROOT/build/check-$tag.script"
 	if "$AXAS_ROOT/scripts/vm/run.sh" --name "check-$tag" --arch "$a" --kernel "$kernel" \
 		--timeout "${AXAS_VM_TIMEOUT:-1200}" "${files[@]}" --script "$AXAS_ROOT/build/check-$tag.script" \
 		>"$vlog" 2>&1; then
-		record PASS "$prefix/vm" "no splat, every command succeeded"
+		echo "PASS $prefix/vm (no splat, every command succeeded)" >"$res"
 	else
-		record FAIL "$prefix/vm" "$(grep -m1 '^axas-vm: .*FAILED\|^axas-vm: .*failed' "$vlog" | cut -c1-200); log: $vlog"
+		echo "FAIL $prefix/vm ($(grep -m1 '^axas-vm: .*FAILED\|^axas-vm: .*failed' "$vlog" | cut -c1-200); log: $vlog)" >"$res"
 	fi
 	local k=(--expect-prog axas_test)
 	[ "$kunit" = 1 ] && k+=("${expect[@]}")
 	python3 "$AXAS_ROOT/scripts/parse-results.py" "$AXAS_LOGS/check-$tag-$a.out" "$prefix" \
-		"${k[@]}" >>"$results.tmp"
-	grep '^FAIL' "$results.tmp" | sed 's/^/  /'
-	cat "$results.tmp" >>"$results"
-	rm -f "$results.tmp"
+		"${k[@]}" >>"$res"
+	echo "== $prefix: done: $(grep -c '^PASS' "$res") passed, $(grep -c '^FAIL' "$res") failed"
+	grep '^FAIL' "$res" | sed 's/^/  /'
+}
+
+# Two VMs at a time: most of a VM's run keeps one vCPU busy, so a second
+# VM uses the other host core. Build everything first.
+jobs_tags=()
+vm_start() {	# like vm_run, at most two at once
+	while [ "$(jobs -rp | wc -l)" -ge 2 ]; do
+		wait -n
+	done
+	jobs_tags+=("${1//\//-}")
+	vm_run "$@" &
 }
 
 for a in $arches; do
 	[ -n "${kdir[$a]}" ] || continue
-	echo "== $a: debug kernel: KUnit + kselftest"
 	mod=$AXAS_ROOT/build/check-$a
 	if ! "$AXAS_ROOT/scripts/build-module.sh" "$a" "${kdir[$a]}" "$mod" >"$AXAS_LOGS/check-build-$a.log" 2>&1 ||
 	   ! "$AXAS_ROOT/scripts/build-user.sh" "$a" "$mod/user" >>"$AXAS_LOGS/check-build-$a.log" 2>&1; then
 		record FAIL "$a/debug/build" "log: $AXAS_LOGS/check-build-$a.log"
 		continue
 	fi
-	vm_run "$a/debug" "$a" debug "$mod" 1
+	echo "== $a: debug kernel: KUnit + kselftest"
+	vm_start "$a/debug" "$a" debug "$mod" 1
 done
 
 for a in $stocks; do
-	echo "== $a: Debian stock kernel $AXAS_DEB_KVER: kselftest"
 	mod=$AXAS_ROOT/build/check-stock-$a
 	darch=$a; [ "$a" = x86_64 ] && darch=amd64
 	if ! sdir=$("$AXAS_ROOT/scripts/fetch-stock.sh" "$a" 2>"$AXAS_LOGS/check-build-stock-$a.log") ||
@@ -166,7 +178,16 @@ for a in $stocks; do
 		record FAIL "$a/stock/build" "log: $AXAS_LOGS/check-build-stock-$a.log"
 		continue
 	fi
-	vm_run "$a/stock" "$a" stock "$mod" 0
+	echo "== $a: Debian stock kernel $AXAS_DEB_KVER: kselftest"
+	vm_start "$a/stock" "$a" stock "$mod" 0
+done
+wait
+for t in "${jobs_tags[@]}"; do
+	if [ -f "$AXAS_ROOT/build/check-$t.results" ]; then
+		cat "$AXAS_ROOT/build/check-$t.results" >>"$results"
+	else
+		record FAIL "$t" "no results"
+	fi
 done
 
 echo
