@@ -276,6 +276,9 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 		return -EINVAL;
 	if (!access_ok(ubuf, cmd->length))
 		return -EFAULT;
+	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
 	/*
 	 * The copy goes chunk by chunk: check the guest range, then the whole
 	 * user buffer, then fault the range's frames in, so that an error
@@ -284,20 +287,19 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 	ret = axas_rw_prepare(ucmd->as, cmd->gpa, cmd->length, cmd->flags,
 			      write, false);
 	if (ret)
-		return ret;
+		goto out;
+	ret = -EFAULT;
 	if (write ? fault_in_readable(ubuf, cmd->length) :
 		    fault_in_safe_writeable(ubuf, cmd->length))
-		return -EFAULT;
+		goto out;
 	if (cmd->flags & AXAS_RW_FAULT_IN) {
 		ret = axas_rw_prepare(ucmd->as, cmd->gpa, cmd->length,
 				      cmd->flags, write, true);
 		if (ret)
-			return ret;
+			goto out;
 	}
 
-	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
-	if (!bounce)
-		return -ENOMEM;
+	ret = 0;
 	while (done < cmd->length) {
 		chunk = min_t(u64, cmd->length - done, AXAS_RW_CHUNK);
 		if (write) {
@@ -321,6 +323,7 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 		}
 		cond_resched();
 	}
+out:
 	kfree(bounce);
 	return ret;
 }
