@@ -5,16 +5,18 @@
 # the compiler and the config fragments, built under a temporary name and
 # renamed when complete, so an interrupted build is never used.
 #
-# usage: scripts/build-kernel.sh ARCH
+# usage: scripts/build-kernel.sh ARCH [debug|kcsan]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # A parent make (make ARCH=...) must not leak its variables into Kbuild.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-arch=${1:?usage: build-kernel.sh x86_64|arm64|riscv64}
+arch=${1:?usage: build-kernel.sh x86_64|arm64|riscv64 [debug|kcsan]}
+variant=${2:-debug}
 arch_setup "$arch"
 ksrc=$(ensure_ksrc)
-out=$(kernel_dir "$arch")
+out=$(kernel_dir "$arch" "$variant")
+tag=$arch; [ "$variant" = debug ] || tag=$arch-$variant
 [ -f "$out/.axas-complete" ] && { echo "$out"; exit 0; }
 
 mkdir -p "$AXAS_CACHE/kernel"
@@ -23,13 +25,12 @@ flock 9
 [ -f "$out/.axas-complete" ] && { echo "$out"; exit 0; }
 
 # Under the lock, any .tmp folder is an interrupted build: drop them all.
-rm -rf "$AXAS_CACHE/kernel/$arch"-*.tmp
+rm -rf "$AXAS_CACHE"/kernel/*.tmp
 tmp=$out.tmp
 mkdir -p "$tmp" "$AXAS_LOGS"
-log=$AXAS_LOGS/kernel-build-$arch.log
-echo "axas: building the $arch test kernel in $out (log: $log)" >&2
-frags=("$AXAS_ROOT"/scripts/kconfig/base.config "$AXAS_ROOT"/scripts/kconfig/debug.config
-       "$AXAS_ROOT/scripts/kconfig/$arch.config")
+log=$AXAS_LOGS/kernel-build-$tag.log
+echo "axas: building the $tag test kernel in $out (log: $log)" >&2
+mapfile -t frags < <(kernel_frags "$arch" "$variant")
 kmake=(make -C "$ksrc" O="$tmp" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
        CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$(nproc)")
 export CCACHE_DIR=${CCACHE_DIR:-$AXAS_CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
@@ -38,7 +39,7 @@ start=$SECONDS
 	"${kmake[@]}" tinyconfig
 	(cd "$tmp" && "$ksrc/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" "${frags[@]}")
 	"${kmake[@]}" olddefconfig
-} >"$log" 2>&1 || die "$arch kernel config failed; see $log"
+} >"$log" 2>&1 || die "$tag kernel config failed; see $log"
 
 # A fragment line that did not survive olddefconfig is a silent hole in
 # the test coverage: refuse to build such a kernel.
@@ -47,16 +48,16 @@ for f in "${frags[@]}"; do
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=n) sym=${line%%=*}
-			grep -q "^$sym=" "$tmp/.config" && { echo "axas: $arch: $line did not stick" >&2; bad=1; } ;;
-		CONFIG_*) grep -qx "$line" "$tmp/.config" || { echo "axas: $arch: $line did not stick" >&2; bad=1; } ;;
+			grep -q "^$sym=" "$tmp/.config" && { echo "axas: $tag: $line did not stick" >&2; bad=1; } ;;
+		CONFIG_*) grep -qx "$line" "$tmp/.config" || { echo "axas: $tag: $line did not stick" >&2; bad=1; } ;;
 		esac
 	done <"$f"
 done
-[ $bad -eq 0 ] || die "$arch kernel config is not what the fragments ask for"
+[ $bad -eq 0 ] || die "$tag kernel config is not what the fragments ask for"
 
-"${kmake[@]}" >>"$log" 2>&1 || die "$arch kernel build failed; see $log"
+"${kmake[@]}" >>"$log" 2>&1 || die "$tag kernel build failed; see $log"
 touch "$tmp/.axas-complete"
 rm -rf "$out"
 mv "$tmp" "$out"
-echo "axas: $arch test kernel built in $((SECONDS - start)) s" >&2
+echo "axas: $tag test kernel built in $((SECONDS - start)) s" >&2
 echo "$out"

@@ -54,6 +54,16 @@ ensure_ksrc() {
 	echo "$d"
 }
 
+# kernel_frags ARCH [VARIANT]: the config fragments of a test kernel.
+# VARIANT is debug (default: lockdep, KASAN, kmemleak, ...) or kcsan.
+kernel_frags() {
+	local v=${2:-debug}
+	[ -f "$AXAS_ROOT/scripts/kconfig/$v.config" ] || die "unknown kernel variant '$v'"
+	echo "$AXAS_ROOT/scripts/kconfig/base.config"
+	echo "$AXAS_ROOT/scripts/kconfig/$v.config"
+	echo "$AXAS_ROOT/scripts/kconfig/$1.config"
+}
+
 # The cache key of a test kernel: source version, arch, compiler, fragments.
 kernel_key() {
 	local arch=$1 ksrc
@@ -62,12 +72,13 @@ kernel_key() {
 	{
 		echo "v1 $ksrc $arch"
 		"${CROSS}gcc" --version | head -1
-		cat "$AXAS_ROOT"/scripts/kconfig/base.config \
-		    "$AXAS_ROOT"/scripts/kconfig/debug.config \
-		    "$AXAS_ROOT/scripts/kconfig/$arch.config"
+		kernel_frags "$arch" "${2:-debug}" | xargs cat
 	} | sha256sum | cut -c1-16
 }
 
+# kernel_dir ARCH [VARIANT]
 kernel_dir() {
-	echo "$AXAS_CACHE/kernel/$1-$(kernel_key "$1")"
+	local v=${2:-debug} tag=$1
+	[ "$v" = debug ] || tag=$1-$v
+	echo "$AXAS_CACHE/kernel/$tag-$(kernel_key "$1" "$v")"
 }

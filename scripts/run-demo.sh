@@ -20,6 +20,7 @@ debug)
 *) die "AXAS_RUN_KERNEL must be stock or debug" ;;
 esac
 out=$AXAS_ROOT/build/run-$arch-$kind
+mkdir -p "$AXAS_LOGS" "$out"
 echo "== building axas.ko for $desc"
 "$AXAS_ROOT/scripts/build-module.sh" $arch "$kdir" "$out" >"$AXAS_LOGS/run-build.log" 2>&1 ||
 	{ cat "$AXAS_LOGS/run-build.log"; die "module build failed"; }

@@ -16,12 +16,18 @@
  *   cat FILE...               copy files to the result channel
  *   kunit-results             print every KUnit suite's KTAP results
  *   kmemleak-clear            forget the objects allocated so far
- *   kmemleak-scan             scan now; any report fails the run
+ *   kmemleak-scan             scan now; any report (or no kmemleak) fails
+ *   memcg-begin               make the test cgroup, record /proc/meminfo
+ *   incg CMD [ARGS...]        run CMD inside the test cgroup
+ *   memcg-check CUR_KB FREE_KB  fail unless memory came back (see below)
  *   sleep SECONDS
  * Anything else is executed (PATH=/bin), e.g. "/bin/axas_test -v".
  *
- * The run ends with the line "AXAS-INIT-DONE rc=N" on the channel, N being
- * 0 when every line succeeded, and a reboot (QEMU runs with -no-reboot).
+ * The run starts with "AXAS-INIT-START nonce=X" and ends with the line
+ * "AXAS-INIT-DONE rc=N nonce=X" on the channel, N being 0 when every line
+ * succeeded, X the token the host put in /axas/nonce (so output of an
+ * earlier run is never taken for this one), then a reboot (QEMU runs with
+ * -no-reboot).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -167,8 +173,8 @@ static int kmemleak_scan(void)
 	int fd, leaks = 0;
 
 	if (access(path, F_OK)) {
-		say("axas-init: kmemleak not in this kernel, scan skipped\n");
-		return 0;
+		say("axas-init: kmemleak is not in this kernel\n");
+		return 1;
 	}
 	/* Objects younger than 5 s are never reported: let them age. */
 	sleep(6);
@@ -191,7 +197,7 @@ static int kmemleak_scan(void)
 	return leaks;
 }
 
-static int run_external(char **argv)
+static int run_external(char **argv, const char *cgroup)
 {
 	pid_t pid = fork();
 	int status;
@@ -199,6 +205,11 @@ static int run_external(char **argv)
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
+		if (cgroup && write_file(cgroup, "0")) {
+			fprintf(chan, "axas-init: joining %s: %s\n", cgroup,
+				strerror(errno));
+			_exit(126);
+		}
 		dup2(fileno(chan), 1);
 		dup2(fileno(chan), 2);
 		execvp(argv[0], argv);
@@ -217,6 +228,140 @@ static int run_external(char **argv)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Leak check of everything the page allocator hands out, guest frames
+ * included (kmemleak sees only slab and vmalloc objects): "memcg-begin"
+ * makes the cgroup v2 child CG_DIR and records /proc/meminfo, "incg CMD"
+ * runs CMD inside the child, "memcg-check CUR_KB FREE_KB" requires, once
+ * every process in it has exited and RCU callbacks ran, its memory.current
+ * at most CUR_KB, its sec_pagetables and the host's SecPageTables back to
+ * zero change, and MemFree back within FREE_KB of the baseline.
+ */
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_DIR CG_ROOT "/axas-test"
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			v = atol(line + len + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static long file_stat(const char *path, const char *key)
+{
+	char line[256];
+	size_t len = key ? strlen(key) : 0;
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!key) {
+			v = atol(line);
+			break;
+		} else if (!strncmp(line, key, len) && line[len] == ' ') {
+			v = atol(line + len + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Let RCU callbacks run, empty KASAN's quarantine and the slab caches. */
+static void settle_memory(void)
+{
+	struct dirent **names;
+	char path[512];
+	int n, i;
+
+	sleep(3);
+	n = scandir("/sys/kernel/slab", &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
+			 names[i]->d_name);
+		write_file(path, "1");
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	write_file("/proc/sys/vm/drop_caches", "3");
+	sleep(1);
+}
+
+static long base_free_kb, base_sec_kb;
+
+static int memcg_begin(void)
+{
+	mkdir(CG_ROOT, 0755);
+	if (mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY) {
+		say("axas-init: mount cgroup2: %s\n", strerror(errno));
+		return 1;
+	}
+	if (write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+		say("axas-init: enabling the memory controller: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	if (mkdir(CG_DIR, 0755) && errno != EEXIST) {
+		say("axas-init: mkdir %s: %s\n", CG_DIR, strerror(errno));
+		return 1;
+	}
+	settle_memory();
+	base_free_kb = meminfo_kb("MemFree");
+	base_sec_kb = meminfo_kb("SecPageTables");
+	say("axas-init: memcg-begin: MemFree %ld kB, SecPageTables %ld kB\n",
+	    base_free_kb, base_sec_kb);
+	return base_free_kb < 0 || base_sec_kb < 0;
+}
+
+static int memcg_check(char **argv)
+{
+	long cur_tol = atol(argv[1]), free_tol = atol(argv[2]);
+	long cur, sec, free_kb, sec_kb;
+	int bad = 0;
+
+	settle_memory();
+	cur = file_stat(CG_DIR "/memory.current", NULL);
+	sec = file_stat(CG_DIR "/memory.stat", "sec_pagetables");
+	free_kb = meminfo_kb("MemFree");
+	sec_kb = meminfo_kb("SecPageTables");
+	say("axas-init: memcg-check: memory.current %ld kB (max %ld), sec_pagetables %ld B, kernel %ld B, slab %ld B; MemFree %+ld kB (max -%ld), SecPageTables %+ld kB\n",
+	    cur / 1024, cur_tol, sec,
+	    file_stat(CG_DIR "/memory.stat", "kernel"),
+	    file_stat(CG_DIR "/memory.stat", "slab"),
+	    free_kb - base_free_kb, free_tol, sec_kb - base_sec_kb);
+	if (cur < 0 || sec < 0 || free_kb < 0 || sec_kb < 0) {
+		say("axas-init: memcg-check: counters missing (memcg-begin not run?)\n");
+		return 1;
+	}
+	if (cur / 1024 > cur_tol) {
+		say("axas-init: LEAK: the test cgroup still holds %ld kB\n", cur / 1024);
+		bad = 1;
+	}
+	if (sec || sec_kb != base_sec_kb) {
+		say("axas-init: LEAK: stage-2 table pages still allocated\n");
+		bad = 1;
+	}
+	if (base_free_kb - free_kb > free_tol) {
+		say("axas-init: LEAK: MemFree is %ld kB below its baseline\n",
+		    base_free_kb - free_kb);
+		bad = 1;
+	}
+	return bad;
+}
+
 static int run_line(char **argv)
 {
 	if (!strcmp(argv[0], "insmod") && argv[1])
@@ -233,15 +378,20 @@ static int run_line(char **argv)
 	if (!strcmp(argv[0], "kunit-results"))
 		return kunit_results();
 	if (!strcmp(argv[0], "kmemleak-clear"))
-		return access("/sys/kernel/debug/kmemleak", F_OK) ? 0 :
-		       !!write_file("/sys/kernel/debug/kmemleak", "clear");
+		return !!write_file("/sys/kernel/debug/kmemleak", "clear");
 	if (!strcmp(argv[0], "kmemleak-scan"))
 		return kmemleak_scan();
+	if (!strcmp(argv[0], "memcg-begin"))
+		return memcg_begin();
+	if (!strcmp(argv[0], "memcg-check") && argv[1] && argv[2])
+		return memcg_check(argv);
+	if (!strcmp(argv[0], "incg") && argv[1])
+		return run_external(argv + 1, CG_DIR "/cgroup.procs");
 	if (!strcmp(argv[0], "sleep") && argv[1]) {
 		sleep(atoi(argv[1]));
 		return 0;
 	}
-	return run_external(argv);
+	return run_external(argv, NULL);
 }
 
 /* Load the drivers the result channel needs (listed in /axas/preload). */
@@ -258,11 +408,38 @@ static void preload(void)
 	fclose(f);
 }
 
+/* The value of "NAME=" on the kernel command line, or @def. */
+static long cmdline_long(const char *name, long def)
+{
+	char buf[4096], *p;
+	size_t len = strlen(name);
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return def;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n"))
+		if (!strncmp(p, name, len) && p[len] == '=')
+			return atol(p + len + 1);
+	return def;
+}
+
+/*
+ * Open the result channel named in /axas/chan. A driver loaded from
+ * /axas/preload may still be probing, and on a loaded host that takes
+ * long: wait as long as the host allows (axas_chan_wait= on the command
+ * line, derived from the VM timeout), saying so on the console every
+ * 10 s. Falling back to the console is loud on both sides: the host reads
+ * the verdict from the console then.
+ */
 static FILE *open_chan(void)
 {
 	char dev[256] = "/dev/console";
+	long wait_ms = cmdline_long("axas_chan_wait", 600) * 1000, waited;
 	struct termios tio;
-	int fd = -1, i;
+	int fd = -1;
 	FILE *f;
 
 	f = fopen("/axas/chan", "r");
@@ -271,15 +448,23 @@ static FILE *open_chan(void)
 			strcpy(dev, "/dev/console");
 		fclose(f);
 	}
-	/* A driver loaded from /axas/preload may still be probing. */
-	for (i = 0; i < 100; i++) {
+	for (waited = 0; ; waited += 50) {
 		fd = open(dev, O_RDWR | O_NOCTTY);
-		if (fd >= 0 || errno != ENOENT)
+		if (fd >= 0 || errno != ENOENT || waited >= wait_ms)
 			break;
+		if (waited && waited % 10000 == 0)
+			kmsg("axas-init: waiting for the result channel %s (%ld s)\n",
+			     dev, waited / 1000);
 		usleep(50000);
 	}
-	if (fd < 0)
+	if (fd < 0) {
+		kmsg("axas-init: AXAS-CHAN-FALLBACK: %s: %s after %ld s; results go to the console\n",
+		     dev, strerror(errno), waited / 1000);
 		fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	} else if (waited >= 1000) {
+		kmsg("axas-init: result channel %s appeared after %ld s\n",
+		     dev, waited / 1000);
+	}
 	if (fd >= 0 && !tcgetattr(fd, &tio)) {
 		cfmakeraw(&tio);
 		tcsetattr(fd, TCSANOW, &tio);
@@ -290,9 +475,9 @@ static FILE *open_chan(void)
 
 int main(void)
 {
-	char line[4096], *argv[MAX_ARGS + 1];
+	char line[4096], *argv[MAX_ARGS + 1], nonce[64];
 	int rc = 0, lineno = 0;
-	FILE *script;
+	FILE *script, *f;
 
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("proc", "/proc", "proc", 0, NULL);
@@ -304,6 +489,12 @@ int main(void)
 	preload();
 	chan = open_chan();
 	setvbuf(chan, NULL, _IOLBF, 0);
+	f = fopen("/axas/nonce", "r");
+	if (!f || fscanf(f, "%63s", nonce) != 1)
+		strcpy(nonce, "none");
+	if (f)
+		fclose(f);
+	say("AXAS-INIT-START nonce=%s\n", nonce);
 
 	script = fopen("/axas/script", "r");
 	if (!script) {
@@ -341,7 +532,7 @@ int main(void)
 	fclose(script);
 out:
 	sync();
-	say("AXAS-INIT-DONE rc=%d\n", rc);
+	say("AXAS-INIT-DONE rc=%d nonce=%s\n", rc, nonce);
 	kmsg("axas-init: done rc=%d\n", rc);
 	fflush(chan);
 	tcdrain(fileno(chan));
