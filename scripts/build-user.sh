@@ -14,8 +14,11 @@ mkdir -p "$out"
 cflags=(-static -O2 -g -Wall -D_GNU_SOURCE -I"$AXAS_ROOT/include/uapi" "$@")
 cc=${CROSS}gcc
 
-"$cc" "${cflags[@]}" -I"$ksrc/tools/testing/selftests" -pthread \
-	-o "$out/axas_test" "$AXAS_ROOT/selftests/axas/axas_test.c"
+# One kselftest program per selftests/axas/*_test.c: $out/uapi_test, ...
+for t in "$AXAS_ROOT"/selftests/axas/*_test.c; do
+	"$cc" "${cflags[@]}" -I"$ksrc/tools/testing/selftests" -pthread \
+		-o "$out/$(basename "$t" .c)" "$t"
+done
 "$cc" "${cflags[@]}" -o "$out/axas-vmm" "$AXAS_ROOT/tools/axas-vmm.c"
 "$cc" "${cflags[@]}" -o "$out/axasctl" "$AXAS_ROOT/tools/axasctl.c"
 "$cc" "${cflags[@]}" -pthread -o "$out/axas-bench" "$AXAS_ROOT/tools/axas-bench.c"
