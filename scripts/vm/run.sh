@@ -16,6 +16,8 @@
 #   --smp N --mem SIZE vCPUs (default 2) and memory (default 2G)
 #   --append ARGS      extra kernel command-line arguments
 #   --quiet            show only the commands' own output on stdout
+#   --nonce TOKEN      the token init echoes at start and end (default:
+#                      random); the verdict counts only with it
 # Each LINE (or line of --script) is one command for the VM's init
 # (scripts/vm/init.c): a program with its arguments, or a built-in:
 # insmod FILE [PARAMS], rmmod NAME, cat FILE, kunit-results,
@@ -47,7 +49,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 arch=x86_64 kernel=debug timeout=900 name=vm smp=2 mem=2G append= quiet=
-files=() lines=() script=
+files=() lines=() script= nonce=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift 2 ;;
@@ -60,12 +62,21 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--nonce) nonce=$2; shift 2 ;;
 	--) shift; lines+=("$@"); break ;;
 	-*) die "unknown option $1 (see the top of $0)" ;;
 	*) lines+=("$1"); shift ;;
 	esac
 done
 arch_setup "$arch"
+
+mkdir -p "$AXAS_LOGS"
+console=$AXAS_LOGS/$name-$arch.console
+out=$AXAS_LOGS/$name-$arch.out
+retry=$AXAS_LOGS/$name-$arch.retry
+kcsan_other=$AXAS_LOGS/$name-$arch.kcsan-other
+# Nothing of an earlier run may be read as this run's.
+rm -f "$console" "$console.boot1" "$out" "$retry" "$kcsan_other"
 
 preload=()
 case "$kernel" in
@@ -82,14 +93,6 @@ stock)
 	image=$kernel ;;
 esac
 [ -f "$image" ] || die "no kernel image at $image"
-
-mkdir -p "$AXAS_LOGS"
-console=$AXAS_LOGS/$name-$arch.console
-out=$AXAS_LOGS/$name-$arch.out
-retry=$AXAS_LOGS/$name-$arch.retry
-kcsan_other=$AXAS_LOGS/$name-$arch.kcsan-other
-# Nothing of an earlier run may be read as this run's.
-rm -f "$console" "$console.boot1" "$out" "$retry" "$kcsan_other"
 work=$(mktemp -d "${TMPDIR:-/tmp}/axas-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -119,7 +122,7 @@ case "$arch" in
 x86_64) echo /dev/ttyS1 >"$root/axas/chan" ;;
 *)      echo /dev/hvc0 >"$root/axas/chan" ;;
 esac
-nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+[ -n "$nonce" ] || nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 echo "$nonce" >"$root/axas/nonce"
 if [ -n "$script" ]; then
 	cp "$script" "$root/axas/script"
