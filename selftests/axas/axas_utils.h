@@ -541,4 +541,58 @@ static inline void *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* Entries in /proc/self/fd (the one counting them included), or -1. */
+static inline int nr_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static inline int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The entries of debugfs axas/ (one directory per address space), sorted,
+ * one per line; NULL when there is no such directory.
+ */
+static inline char *axas_debugfs_ids(void)
+{
+	DIR *d = opendir(AXAS_DEBUGFS);
+	char *names[1024], *out;
+	struct dirent *e;
+	size_t n = 0, i, len = 1;
+
+	if (!d)
+		return NULL;
+	while ((e = readdir(d)) && n < ARRAY_SIZE(names))
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		len += strlen(names[i]) + 1;
+	out = malloc(len);
+	if (out) {
+		*out = 0;
+		for (i = 0; i < n; i++) {
+			strcat(out, names[i]);
+			strcat(out, "\n");
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return out;
+}
+
 #endif /* __AXAS_UTILS_H */

@@ -561,6 +561,49 @@ TEST_F(axas_as, create_bad)
 	EXPECT_EQ(tables, sec_page_tables_settle(tables));
 }
 
+/*
+ * CREATE whose reply cannot be copied back (a read-only struct): the fd
+ * and the address space exist by then; the call must fail with EFAULT and
+ * take both back. Nothing new in /proc/self/fd or in debugfs axas/.
+ */
+TEST_F(axas_as, create_reply_efault)
+{
+	long pg = getpagesize(), tables = sec_page_tables_start();
+	char *ids = axas_debugfs_ids(), *ids_after;
+	int fds = nr_open_fds(), want_fd = lowest_free_fd(), i;
+	struct axas_create *c;
+
+	ASSERT_NE(NULL, ids) TH_LOG("no %s", AXAS_DEBUGFS);
+	c = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, c);
+	for (i = 0; i < 3; i++) {
+		memset(c, 0, sizeof(*c));
+		c->size = sizeof(*c);
+		c->format = variant->format;
+		c->gpa_bits = variant->gpa_bits;
+		c->out_fd = ~0U;
+		ASSERT_EQ(0, mprotect(c, pg, PROT_READ));
+		EXPECT_EQ(-EFAULT, ax(self->dev, AXAS_CREATE, c));
+		EXPECT_EQ(~0U, c->out_fd);
+		EXPECT_EQ(fds, nr_open_fds());
+		EXPECT_EQ(want_fd, lowest_free_fd());
+		ids_after = axas_debugfs_ids();
+		ASSERT_NE(NULL, ids_after);
+		EXPECT_STREQ(ids, ids_after);
+		free(ids_after);
+		ASSERT_EQ(0, mprotect(c, pg, PROT_READ | PROT_WRITE));
+	}
+	/* The same struct, writable: works, and takes the lowest fd. */
+	c->out_fd = ~0U;
+	ASSERT_EQ(0, ax(self->dev, AXAS_CREATE, c));
+	EXPECT_EQ(want_fd, (int)c->out_fd);
+	close(c->out_fd);
+	munmap(c, pg);
+	free(ids);
+	EXPECT_EQ(tables, sec_page_tables_settle(tables));
+}
+
 /* A call that must fail with @err and change nothing. */
 struct bad_call {
 	const char *what;
