@@ -73,13 +73,14 @@ expect=()
 for s in $suites; do expect+=(--expect-suite "$s"); done
 # The kselftest programs: one per selftests/axas/*_test.c.
 progs=$(cd "$AXAS_ROOT/selftests/axas" && ls *_test.c | sed 's/\.c$//')
-# Memory the test cgroup may still hold once its programs exited (kB):
-# per-CPU charge caches and slab objects in flight; and how far MemFree
-# may stay below its baseline (per-CPU page lists, slab pages that
-# stayed). A leaked 2 MiB frame or a few hundred 4 KiB ones exceed both;
-# stage-2 table pages must all come back, to the page.
-memcg_cur_kb=${AXAS_MEMCG_TOLERANCE_KB:-1024}
-memfree_kb=${AXAS_MEMFREE_TOLERANCE_KB:-8192}
+# Memory the test cgroup may still hold once its programs exited (kB;
+# measured 96-216: per-CPU charge caches, objects in flight); and how much
+# may be missing from MemFree with no /proc/meminfo counter to explain it
+# (measured ~0.9 MiB: pages on the per-CPU free lists). 128 leaked 4 KiB
+# frames or one 2 MiB frame exceed the first; stage-2 table pages must all
+# come back, to the page.
+memcg_cur_kb=${AXAS_MEMCG_TOLERANCE_KB:-512}
+memfree_kb=${AXAS_MEMFREE_TOLERANCE_KB:-3072}
 
 # Kernels first, one at a time: they are the long pole on a cold machine.
 declare -A kdir
@@ -183,9 +184,10 @@ vm_run() {
 	# The leak check is a test of its own.
 	if grep -q '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" 2>/dev/null &&
 	   grep -q '^axas-init: line [0-9]* (memcg-check) rc=0' "$AXAS_LOGS/check-$tag-$a.out"; then
-		echo "PASS $prefix/memory-returned ($(sed -n 's/^axas-init: memcg-check: //p' "$AXAS_LOGS/check-$tag-$a.out" | cut -c1-160))" >>"$res"
+		echo "PASS $prefix/memory-returned ($(sed -n 's/^axas-init: memcg-check: //p' "$AXAS_LOGS/check-$tag-$a.out" | tail -1 | cut -c1-200))" >>"$res"
 	else
-		echo "FAIL $prefix/memory-returned ($(grep -m1 -e '^axas-init: LEAK' -e '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" 2>/dev/null | cut -c1-200))" >>"$res"
+		echo "FAIL $prefix/memory-returned ($( (grep -m1 '^axas-init: LEAK' "$AXAS_LOGS/check-$tag-$a.out" ||
+			grep '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" | tail -1) 2>/dev/null | cut -c1-200))" >>"$res"
 	fi
 	[ -f "$AXAS_LOGS/check-$tag-$a.retry" ] &&
 		echo "RETRY $prefix/boot ($(cat "$AXAS_LOGS/check-$tag-$a.retry"))" >>"$res"
