@@ -189,6 +189,8 @@ vm_run() {
 		echo "FAIL $prefix/memory-returned ($( (grep -m1 '^axas-init: LEAK' "$AXAS_LOGS/check-$tag-$a.out" ||
 			grep '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" | tail -1) 2>/dev/null | cut -c1-200))" >>"$res"
 	fi
+	grep -q 'result channel never appeared' "$vlog" &&
+		echo "NOTE $prefix/result-channel (missing; the verdict was read from the console)" >>"$res"
 	[ -f "$AXAS_LOGS/check-$tag-$a.retry" ] &&
 		echo "RETRY $prefix/boot ($(cat "$AXAS_LOGS/check-$tag-$a.retry"))" >>"$res"
 	[ -s "$AXAS_LOGS/check-$tag-$a.kcsan-other" ] &&

@@ -16,6 +16,9 @@
 #   --smp N --mem SIZE vCPUs (default 2) and memory (default 2G)
 #   --append ARGS      extra kernel command-line arguments
 #   --quiet            show only the commands' own output on stdout
+#   --chan DEV         the result channel in the VM (default: /dev/ttyS1 on
+#                      x86_64, /dev/hvc0 elsewhere; a missing one tests the
+#                      fallback to the console)
 #   --nonce TOKEN      the token init echoes at start and end (default:
 #                      random); the verdict counts only with it
 # Each LINE (or line of --script) is one command for the VM's init
@@ -49,7 +52,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 arch=x86_64 kernel=debug timeout=900 name=vm smp=2 mem=2G append= quiet=
-files=() lines=() script= nonce=
+files=() lines=() script= nonce= chan=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift 2 ;;
@@ -63,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--nonce) nonce=$2; shift 2 ;;
+	--chan) chan=$2; shift 2 ;;
 	--) shift; lines+=("$@"); break ;;
 	-*) die "unknown option $1 (see the top of $0)" ;;
 	*) lines+=("$1"); shift ;;
@@ -118,10 +122,11 @@ for m in "${preload[@]}"; do
 	cp "$m" "$root/axas/"
 	echo "/axas/$(basename "$m")" >>"$root/axas/preload"
 done
-case "$arch" in
-x86_64) echo /dev/ttyS1 >"$root/axas/chan" ;;
-*)      echo /dev/hvc0 >"$root/axas/chan" ;;
-esac
+if [ -z "$chan" ]; then
+	chan=/dev/hvc0
+	[ "$arch" = x86_64 ] && chan=/dev/ttyS1
+fi
+echo "$chan" >"$root/axas/chan"
 [ -n "$nonce" ] || nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 echo "$nonce" >"$root/axas/nonce"
 if [ -n "$script" ]; then
@@ -222,11 +227,14 @@ boot_once() {
 
 boot_once
 # A crash before the first command of the script is not a test result:
-# one more boot, recorded.
-if [ -n "$verdict" ] && [ "${verdict#hang}" = "$verdict" ] &&
+# one more boot, recorded. A crash is a panic or splat, or a VM that ended
+# without init's last line; a hang is not retried.
+if [ "${verdict#hang}" = "$verdict" ] &&
+   { [ -n "$verdict" ] || verdict_console | grep -Eq "$splat" ||
+     ! grep -q "AXAS-INIT-DONE .*nonce=$nonce" "$out" "$console"; } &&
    ! grep -q 'axas-init: line [0-9]*:' "$console"; then
 	cause=$(grep -E -m 1 "$splat" "$console" | cut -c1-160)
-	echo "boot crash before the first command ($verdict: ${cause:-no splat line}); booted again" >"$retry"
+	echo "boot crash before the first command (${verdict:+$verdict: }${cause:-no splat line, no end of init}); booted again" >"$retry"
 	echo "axas-vm: $arch: RETRY: $(cat "$retry")" >&2
 	cp "$console" "$console.boot1"
 	boot_once
