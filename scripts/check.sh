@@ -190,7 +190,8 @@ vm_run() {
 		echo "PASS $prefix/memory-returned ($(sed -n 's/^axas-init: memcg-check: //p' "$AXAS_LOGS/check-$tag-$a.out" | tail -1 | cut -c1-200))" >>"$res"
 	else
 		echo "FAIL $prefix/memory-returned ($( (grep -m1 '^axas-init: LEAK' "$AXAS_LOGS/check-$tag-$a.out" ||
-			grep '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" | tail -1) 2>/dev/null | cut -c1-200))" >>"$res"
+			grep '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" | tail -1 | grep . ||
+			echo 'the memory check did not run') 2>/dev/null | cut -c1-200))" >>"$res"
 	fi
 	grep -q 'result channel never appeared' "$vlog" &&
 		echo "NOTE $prefix/result-channel (missing; the verdict was read from the console)" >>"$res"
