@@ -1550,20 +1550,6 @@ static void *cl_dup(void *arg)
 	return NULL;
 }
 
-static int cl_nr_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 TEST_F(axas_as, race_close)
 {
 	void *(*const fn[CL_THREADS])(void *) = {
@@ -1588,7 +1574,7 @@ TEST_F(axas_as, race_close)
 	u->big = malloc(CL_CHUNK);
 	ASSERT_NE(NULL, u->big);
 	sec_start = sec_page_tables_start();
-	fds = cl_nr_fds();
+	fds = nr_open_fds();
 	for (round = 0; round < rounds; round++) {
 		memset(u, 0, offsetof(struct cl, big));
 		/* One stream per round, all from the printed seed. */
@@ -1643,7 +1629,7 @@ TEST_F(axas_as, race_close)
 			ops += t[i].ops;
 		/* Gone: the number, the dups, the address space. */
 		EXPECT_EQ(-1, fcntl(u->fd, F_GETFD));
-		EXPECT_EQ(fds, cl_nr_fds()) TH_LOG("round %d", round);
+		EXPECT_EQ(fds, nr_open_fds()) TH_LOG("round %d", round);
 		snprintf(path, sizeof(path), AXAS_DEBUGFS "/%u", info.out_id);
 		if (!stat(AXAS_DEBUGFS, &sb)) {
 			EXPECT_NE(0, stat(path, &sb))
