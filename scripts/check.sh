@@ -224,28 +224,25 @@ vm_start() {	# like vm_run, at most two at once
 	vm_run "$@" &
 }
 
-for a in $arches; do
-	[ -n "${kdir[$a]}" ] || continue
-	mod=$AXAS_ROOT/build/check-$a
-	if ! "$AXAS_ROOT/scripts/build-module.sh" "$a" "${kdir[$a]}" "$mod" >"$AXAS_LOGS/check-build-$a.log" 2>&1 ||
-	   ! "$AXAS_ROOT/scripts/build-user.sh" "$a" "$mod/user" >>"$AXAS_LOGS/check-build-$a.log" 2>&1; then
-		record FAIL "$a/debug/build" "log: $AXAS_LOGS/check-build-$a.log"
-		continue
+# build_start ARCH KIND KDIR: build the module and programs for one
+# kernel, then start its VM.
+build_start() {
+	local a=$1 kind=$2 kd=$3 mod=$AXAS_ROOT/build/check-$2-$1 log=$AXAS_LOGS/check-build-$2-$1.log
+	[ "$kind" = debug ] && mod=$AXAS_ROOT/build/check-$a && log=$AXAS_LOGS/check-build-$a.log
+	if ! "$AXAS_ROOT/scripts/build-module.sh" "$a" "$kd" "$mod" >"$log" 2>&1 ||
+	   ! "$AXAS_ROOT/scripts/build-user.sh" "$a" "$mod/user" >>"$log" 2>&1; then
+		record FAIL "$a/$kind/build" "log: $log"
+		return
 	fi
-	echo "== $a: debug kernel: KUnit + kselftest"
-	vm_start "$a/debug" "$a" debug "$mod"
-done
+	echo "== $a: $kind kernel: KUnit + kselftest"
+	vm_start "$a/$kind" "$a" "$kind" "$mod"
+}
 
+for a in $arches; do
+	[ -z "${kdir[$a]}" ] || build_start "$a" debug "${kdir[$a]}"
+done
 for a in $kcsans; do
-	[ -n "${kcsandir[$a]}" ] || continue
-	mod=$AXAS_ROOT/build/check-kcsan-$a
-	if ! "$AXAS_ROOT/scripts/build-module.sh" "$a" "${kcsandir[$a]}" "$mod" >"$AXAS_LOGS/check-build-kcsan-$a.log" 2>&1 ||
-	   ! "$AXAS_ROOT/scripts/build-user.sh" "$a" "$mod/user" >>"$AXAS_LOGS/check-build-kcsan-$a.log" 2>&1; then
-		record FAIL "$a/kcsan/build" "log: $AXAS_LOGS/check-build-kcsan-$a.log"
-		continue
-	fi
-	echo "== $a: KCSAN kernel: KUnit + kselftest"
-	vm_start "$a/kcsan" "$a" kcsan "$mod"
+	[ -z "${kcsandir[$a]}" ] || build_start "$a" kcsan "${kcsandir[$a]}"
 done
 
 for a in $stocks; do
