@@ -104,7 +104,9 @@ trap 'rm -rf "$work"' EXIT
 init_bin=$AXAS_ROOT/build/vm/init-$arch
 if [ ! -x "$init_bin" ] || [ "$init_bin" -ot "$AXAS_ROOT/scripts/vm/init.c" ]; then
 	mkdir -p "$(dirname "$init_bin")"
-	"${CROSS}gcc" -static -Os -Wall -o "$init_bin" "$AXAS_ROOT/scripts/vm/init.c"
+	# VMs start in parallel: build aside, rename into place atomically.
+	"${CROSS}gcc" -static -Os -Wall -o "$init_bin.$$" "$AXAS_ROOT/scripts/vm/init.c"
+	mv -f "$init_bin.$$" "$init_bin"
 fi
 
 root=$work/root
