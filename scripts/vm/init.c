@@ -480,7 +480,13 @@ static FILE *open_chan(void)
 	}
 	for (waited = 0; ; waited += 50) {
 		fd = open(dev, O_RDWR | O_NOCTTY);
-		if (fd >= 0 || errno != ENOENT || waited >= wait_ms)
+		/*
+		 * ENOENT: no device node yet; ENXIO/ENODEV: the node exists
+		 * but its driver has not bound the port yet (seen: hvc0 on
+		 * Debian's arm64 kernel, virtio_mmio loaded from preload).
+		 */
+		if (fd >= 0 || waited >= wait_ms ||
+		    (errno != ENOENT && errno != ENXIO && errno != ENODEV))
 			break;
 		if (waited && waited % 10000 == 0)
 			kmsg("axas-init: waiting for the result channel %s (%ld s)\n",
