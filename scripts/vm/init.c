@@ -374,8 +374,8 @@ static int memcg_check(char **argv)
 	say("\n");
 	/* Pages gone from MemFree that no counter explains. */
 	lost = base_free_kb - free_kb - explained;
-	say("axas-init: memcg-check: memory.current %ld kB (max %ld), sec_pagetables %ld B, SecPageTables %+ld kB, MemFree unexplained -%ld kB (max -%ld)\n",
-	    cur / 1024, cur_tol, sec, sec_kb - base_sec_kb, lost, free_tol);
+	say("axas-init: memcg-check: memory.current %ld kB (max %ld), sec_pagetables %ld B, SecPageTables %+ld kB, MemFree unexplained %+ld kB (min -%ld)\n",
+	    cur / 1024, cur_tol, sec, sec_kb - base_sec_kb, -lost, free_tol);
 	if (cur / 1024 > cur_tol) {
 		say("axas-init: LEAK: the test cgroup still holds %ld kB\n", cur / 1024);
 		bad = 1;
