@@ -31,8 +31,9 @@ mkdir -p "$tmp" "$AXAS_LOGS"
 log=$AXAS_LOGS/kernel-build-$tag.log
 echo "axas: building the $tag test kernel in $out (log: $log)" >&2
 mapfile -t frags < <(kernel_frags "$arch" "$variant")
+mapfile -t margs < <(kernel_make_args "$variant")
 kmake=(make -C "$ksrc" O="$tmp" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
-       CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$(nproc)")
+       CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$(nproc)" "${margs[@]}")
 export CCACHE_DIR=${CCACHE_DIR:-$AXAS_CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 start=$SECONDS
 {
