@@ -164,11 +164,12 @@ esac
 
 splat='(BUG:|WARNING:|KASAN:|UBSAN:|KCSAN:|Oops|kernel BUG|Kernel panic|general protection fault|Unable to handle kernel|unreferenced object|possible recursive locking|circular locking dependency|inconsistent lock state|suspicious RCU usage|soft lockup|hard LOCKUP|rcu.*detected stalls|self-detected stall|INFO: task .* blocked|blocked for more than|ODEBUG:|Call Trace:|Call trace:)'
 
-# The console as the verdict sees it: on the kcsan kernel, KCSAN reports
-# that involve no axas code go to $kcsan_other instead.
+# verdict_console [FILE]: the console as the verdict sees it: on the kcsan
+# kernel, KCSAN reports that involve no axas code go to FILE instead
+# (default: nowhere).
 verdict_console() {
 	if [ "$kernel" = kcsan ]; then
-		awk -v other="$kcsan_other" '
+		awk -v other="${1:-/dev/null}" '
 		/BUG: KCSAN:/ { inblk = 1; blk = $0 "\n"; ax = ($0 ~ /axas/); next }
 		inblk {
 			blk = blk $0 "\n"
@@ -250,9 +251,11 @@ if ! grep -q "^AXAS-INIT-DONE .*nonce=$nonce" "$out" && grep -q 'AXAS-CHAN-FALLB
 fi
 
 rc=$(sed -n "s/^AXAS-INIT-DONE rc=\([0-9]*\) nonce=$nonce\$/\1/p" "$out" | tail -1)
-if verdict_console | grep -Eq "$splat"; then
+rm -f "$kcsan_other"
+verdict_console "$kcsan_other" >"$work/verdict.console"
+if grep -Eq "$splat" "$work/verdict.console"; then
 	echo "axas-vm: kernel splat on $arch:" >&2
-	verdict_console | grep -E -m 5 "$splat" | sed 's/^/axas-vm:   /' >&2
+	grep -E -m 5 "$splat" "$work/verdict.console" | sed 's/^/axas-vm:   /' >&2
 	verdict=${verdict:-kernel splat}
 fi
 [ -s "$kcsan_other" ] && echo "axas-vm: $arch: $(grep -c 'BUG: KCSAN' "$kcsan_other") KCSAN report(s) outside axas set aside in $kcsan_other" >&2
