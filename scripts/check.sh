@@ -167,7 +167,7 @@ vm_script() {	# vm_script KIND(debug|kcsan|stock)
 # vm_run PREFIX ARCH KIND MODDIR: boot one VM, then record its results.
 # Runs in the background: it writes only its own files.
 vm_run() {
-	local prefix=$1 a=$2 kind=$3 mod=$4 files vlog tag=${1//\//-} res nonce p k prc
+	local prefix=$1 a=$2 kind=$3 mod=$4 files vlog tag=${1//\//-} res nonce p k prc out
 	files=(--file "$mod/axas.ko")
 	for p in $progs; do
 		files+=(--file "$mod/user/$p:/bin/$p")
@@ -175,6 +175,7 @@ vm_run() {
 	[ "$kind" != stock ] && files+=(--file "$mod/axas_kunit.ko")
 	vlog=$AXAS_LOGS/check-$tag.log
 	res=$AXAS_ROOT/build/check-$tag.results
+	out=$AXAS_LOGS/check-$tag-$a.out
 	nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 	vm_script "$kind" >"$AXAS_ROOT/build/check-$tag.script"
 	if "$AXAS_ROOT/scripts/vm/run.sh" --name "check-$tag" --arch "$a" --kernel "$kind" \
@@ -185,12 +186,12 @@ vm_run() {
 		echo "FAIL $prefix/vm ($(grep -m1 '^axas-vm: .*FAILED\|^axas-vm: .*failed' "$vlog" | cut -c1-200); log: $vlog)" >"$res"
 	fi
 	# The leak check is a test of its own.
-	if grep -q '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" 2>/dev/null &&
-	   grep -q '^axas-init: line [0-9]* (memcg-check) rc=0' "$AXAS_LOGS/check-$tag-$a.out"; then
-		echo "PASS $prefix/memory-returned ($(sed -n 's/^axas-init: memcg-check: //p' "$AXAS_LOGS/check-$tag-$a.out" | tail -1 | cut -c1-200))" >>"$res"
+	if grep -q '^axas-init: memcg-check:' "$out" 2>/dev/null &&
+	   grep -q '^axas-init: line [0-9]* (memcg-check) rc=0' "$out"; then
+		echo "PASS $prefix/memory-returned ($(sed -n 's/^axas-init: memcg-check: //p' "$out" | tail -1 | cut -c1-200))" >>"$res"
 	else
-		echo "FAIL $prefix/memory-returned ($( (grep -m1 '^axas-init: LEAK' "$AXAS_LOGS/check-$tag-$a.out" ||
-			grep '^axas-init: memcg-check:' "$AXAS_LOGS/check-$tag-$a.out" | tail -1 | grep . ||
+		echo "FAIL $prefix/memory-returned ($( (grep -m1 '^axas-init: LEAK' "$out" ||
+			grep '^axas-init: memcg-check:' "$out" | tail -1 | grep . ||
 			echo 'the memory check did not run') 2>/dev/null | cut -c1-200))" >>"$res"
 	fi
 	grep -q 'result channel never appeared' "$vlog" &&
@@ -204,7 +205,7 @@ vm_run() {
 		k+=(--expect-prog "$p")
 	done
 	[ "$kind" != stock ] && k+=("${expect[@]}")
-	python3 "$AXAS_ROOT/scripts/parse-results.py" "$AXAS_LOGS/check-$tag-$a.out" "$prefix" \
+	python3 "$AXAS_ROOT/scripts/parse-results.py" "$out" "$prefix" \
 		"${k[@]}" >>"$res"
 	prc=$?
 	[ $prc -eq 0 ] || echo "FAIL $prefix/parse-results (parser exit status $prc)" >>"$res"

@@ -252,25 +252,11 @@ static int run_external(char **argv, const char *cgroup)
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_DIR CG_ROOT "/axas-test"
 
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':') {
-			v = atol(line + len + 1);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-static long file_stat(const char *path, const char *key)
+/*
+ * The number after "KEY<sep>" in the file at @path (/proc/meminfo: ':',
+ * memory.stat: ' '), or its first number when @key is NULL; -1 if absent.
+ */
+static long read_value(const char *path, const char *key, char sep)
 {
 	char line[256];
 	size_t len = key ? strlen(key) : 0;
@@ -280,15 +266,17 @@ static long file_stat(const char *path, const char *key)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!key) {
-			v = atol(line);
-			break;
-		} else if (!strncmp(line, key, len) && line[len] == ' ') {
-			v = atol(line + len + 1);
+		if (!key || (!strncmp(line, key, len) && line[len] == sep)) {
+			v = atol(line + len + !!key);
 			break;
 		}
 	fclose(f);
 	return v;
+}
+
+static long meminfo_kb(const char *key)
+{
+	return read_value("/proc/meminfo", key, ':');
 }
 
 /* Let RCU callbacks run, empty KASAN's quarantine and the slab caches. */
@@ -355,8 +343,8 @@ static int memcg_check(char **argv)
 	int bad = 0;
 
 	settle_memory();
-	cur = file_stat(CG_DIR "/memory.current", NULL);
-	sec = file_stat(CG_DIR "/memory.stat", "sec_pagetables");
+	cur = read_value(CG_DIR "/memory.current", NULL, 0);
+	sec = read_value(CG_DIR "/memory.stat", "sec_pagetables", ' ');
 	free_kb = meminfo_kb("MemFree");
 	sec_kb = meminfo_kb("SecPageTables");
 	if (cur < 0 || sec < 0 || free_kb < 0 || sec_kb < 0 || base_free_kb <= 0) {
