@@ -79,9 +79,10 @@ progs=$(cd "$AXAS_ROOT/selftests/axas" && ls *_test.c | sed 's/\.c$//')
 # pages are charged to it and a leaked one stays charged, so one leaked
 # 2 MiB frame or 256 4 KiB ones fail. Stage-2 table pages must all come
 # back, to the page. And how much may be missing from MemFree with no
-# /proc/meminfo counter to explain it (measured -6.3 to +14.7 MiB: per-CPU
+# /proc/meminfo counter to explain it (measured -23.6 to +14.7 MiB: per-CPU
 # free lists, KASAN shadow of vmalloc'ed stacks): a coarse net for pages
-# that were never charged.
+# that were never charged, noted in the summary, not failed (a clean x86_64
+# stock run once lost 23.6 MiB there).
 memcg_cur_kb=${AXAS_MEMCG_TOLERANCE_KB:-1024}
 memfree_kb=${AXAS_MEMFREE_TOLERANCE_KB:-16384}
 
@@ -194,6 +195,8 @@ vm_run() {
 			grep '^axas-init: memcg-check:' "$out" | tail -1 | grep . ||
 			echo 'the memory check did not run') 2>/dev/null | cut -c1-200))" >>"$res"
 	fi
+	grep -q '^axas-init: NOTE:' "$out" &&
+		echo "NOTE $prefix/memfree ($(grep -m1 '^axas-init: NOTE:' "$out" | cut -c20-200))" >>"$res"
 	grep -q 'result channel never appeared' "$vlog" &&
 		echo "NOTE $prefix/result-channel (missing; the verdict was read from the console)" >>"$res"
 	[ -f "$AXAS_LOGS/check-$tag-$a.retry" ] &&

@@ -245,9 +245,9 @@ static int run_external(char **argv, const char *cgroup)
  * every process in it has exited and RCU callbacks ran, its memory.current
  * at most CUR_KB (guest frames and tables are charged to it, and a leaked
  * page stays charged), its sec_pagetables and the VM's SecPageTables back
- * to their start, and at most FREE_KB missing from MemFree that the other
- * /proc/meminfo counters (slab, stacks, vmalloc, ...) do not explain:
- * pages taken from the page allocator and never given back.
+ * to their start. More than FREE_KB missing from MemFree that the other
+ * /proc/meminfo counters (slab, stacks, vmalloc, ...) do not explain is
+ * noted, not failed: the per-CPU free lists make that figure noisy.
  */
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_DIR CG_ROOT "/axas-test"
@@ -372,11 +372,13 @@ static int memcg_check(char **argv)
 		say("axas-init: LEAK: stage-2 table pages still allocated\n");
 		bad = 1;
 	}
-	if (lost > free_tol) {
-		say("axas-init: LEAK: %ld kB left MemFree that no counter explains\n",
+	/*
+	 * Not a verdict: per-CPU free lists grow and shrink by tens of MiB
+	 * (seen: 23.6 MiB on Debian's x86_64 kernel with nothing leaked).
+	 */
+	if (lost > free_tol)
+		say("axas-init: NOTE: %ld kB left MemFree that no counter explains\n",
 		    lost);
-		bad = 1;
-	}
 	return bad;
 }
 
