@@ -24,49 +24,6 @@
 
 static DEFINE_IDA(axas_ids);
 
-static_assert(AXAS_PROT_READ == AXAS_NPT_PROT_R);
-static_assert(AXAS_PROT_WRITE == AXAS_NPT_PROT_W);
-static_assert(AXAS_PROT_EXEC == AXAS_NPT_PROT_X);
-static_assert((int)AXAS_MEM_NORMAL == (int)AXAS_NPT_MT_NORMAL);
-static_assert((int)AXAS_MEM_DEVICE == (int)AXAS_NPT_MT_DEVICE);
-
-static void axas_flush_range(void *cookie, u64 gpa, u64 size)
-{
-	struct axas *as = cookie;
-
-	atomic64_inc(&as->flushes);
-	if (as->flush_ops && as->flush_ops->flush_range)
-		as->flush_ops->flush_range(as->flush_cookie, gpa, size);
-	else if (as->flush_ops && as->flush_ops->flush_all)
-		as->flush_ops->flush_all(as->flush_cookie);
-}
-
-static void axas_flush_all(void *cookie)
-{
-	struct axas *as = cookie;
-
-	atomic64_inc(&as->flushes);
-	if (as->flush_ops && as->flush_ops->flush_all)
-		as->flush_ops->flush_all(as->flush_cookie);
-	else if (as->flush_ops && as->flush_ops->flush_range)
-		as->flush_ops->flush_range(as->flush_cookie, 0,
-					   BIT_ULL(as->npt.gpa_bits));
-}
-
-/* The table calls these; they count, then forward to the caller's ops. */
-static const struct axas_flush_ops axas_counting_flush_ops = {
-	.flush_range	= axas_flush_range,
-	.flush_all	= axas_flush_all,
-};
-
-static unsigned int axas_default_gpa_bits(const struct axas_npt_fmt *fmt)
-{
-	/* arm64: KVM's default IPA size; everyone else: the full width. */
-	if (fmt->id == AXAS_FORMAT_ARM64_S2)
-		return 40;
-	return fmt->gpa_bits;
-}
-
 /**
  * axas_create() - create an address space
  * @params: Format, GPA width, window, limits and TLB flush operations.
@@ -91,7 +48,7 @@ struct axas *axas_create(const struct axas_params *params)
 	fmt = axas_npt_fmt_get(params->format);
 	if (!fmt)
 		return ERR_PTR(-EINVAL);
-	gpa_bits = params->gpa_bits ?: axas_default_gpa_bits(fmt);
+	gpa_bits = params->gpa_bits ?: fmt->default_gpa_bits;
 	if (axas_npt_geometry(fmt, gpa_bits, &levels, &root_order))
 		return ERR_PTR(-EINVAL);
 	top = gpa_bits == 64 ? 0 : BIT_ULL(gpa_bits);
@@ -114,8 +71,6 @@ struct axas *axas_create(const struct axas_params *params)
 	as->base = params->base;
 	as->last = params->base + size - 1;
 	as->max_frames = params->max_frames;
-	as->flush_ops = params->flush_ops;
-	as->flush_cookie = params->flush_cookie;
 	as->memcg = get_mem_cgroup_from_mm(current->mm);
 	ret = ida_alloc(&axas_ids, GFP_KERNEL);
 	if (ret < 0) {
@@ -126,8 +81,8 @@ struct axas *axas_create(const struct axas_params *params)
 	as->id = ret;
 
 	old = set_active_memcg(as->memcg);
-	ret = axas_npt_init(&as->npt, fmt, gpa_bits, &axas_counting_flush_ops,
-			    as);
+	ret = axas_npt_init(&as->npt, fmt, gpa_bits, params->flush_ops,
+			    params->flush_cookie);
 	set_active_memcg(old);
 	if (ret) {
 		ida_free(&axas_ids, as->id);
@@ -135,6 +90,7 @@ struct axas *axas_create(const struct axas_params *params)
 		kfree(as);
 		return ERR_PTR(ret);
 	}
+	axas_npt_set_lock(&as->npt, &as->lock);
 	axas_debugfs_add(as);
 	return as;
 }
@@ -313,6 +269,8 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	    (u64)hpa + size - 1 < hpa ||
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
 		return -EINVAL;
+	if ((u64)hpa + size > BIT_ULL(as->npt.fmt->oa_bits))
+		return -ERANGE;
 
 	return axas_add_region(as, &(struct axas_region){
 		.start		= gpa,
@@ -954,56 +912,16 @@ EXPORT_SYMBOL_NS_GPL(axas_write, AXAS);
  */
 void axas_root_info(struct axas *as, struct axas_root_info *info)
 {
-	struct axas_npt *npt = &as->npt;
-
-	memset(info, 0, sizeof(*info));
-	info->format = npt->fmt->id;
-	info->levels = npt->levels;
-	info->gpa_bits = npt->gpa_bits;
-	info->root_pa = npt->root_pa;
-	info->root_pages = 1U << npt->root_order;
-	switch (npt->fmt->id) {
-	case AXAS_FORMAT_X86_EPT4:
-	case AXAS_FORMAT_X86_EPT5:
-		info->eptp = axas_npt_x86_eptp(npt, true);
-		break;
-	case AXAS_FORMAT_ARM64_S2:
-		info->vttbr = axas_npt_arm64_vttbr_baddr(npt);
-		info->vtcr = axas_npt_arm64_vtcr(npt, 48);
-		break;
-	case AXAS_FORMAT_RISCV_SV39X4:
-	case AXAS_FORMAT_RISCV_SV48X4:
-	case AXAS_FORMAT_RISCV_SV57X4:
-		info->hgatp = axas_npt_riscv_hgatp(npt);
-		break;
-	case AXAS_FORMAT_DEFAULT:
-		break;
-	}
+	axas_npt_root_info(&as->npt, info);
 }
 EXPORT_SYMBOL_NS_GPL(axas_root_info, AXAS);
 
-struct axas_count_ctx {
-	const struct axas_npt_fmt *fmt;
-	u64 leaves[AXAS_NPT_MAX_LEAF_LEVEL + 1];
-};
-
-static int axas_count_leaves(void *arg, phys_addr_t pa, unsigned int level,
-			     unsigned int nr, const u64 *entries)
+static int axas_count_leaf(void *arg, u64 gpa,
+			   const struct axas_npt_leaf *leaf)
 {
-	struct axas_count_ctx *ctx = arg;
-	unsigned int i;
-	u64 e;
+	u64 *leaves = arg;
 
-	if (level > AXAS_NPT_MAX_LEAF_LEVEL)
-		return 0;
-	for (i = 0; i < nr; i++) {
-		e = READ_ONCE(entries[i]);
-		if (!(e & ctx->fmt->valid_mask))
-			continue;
-		if (level && ctx->fmt->entry_is_table(e, level))
-			continue;
-		ctx->leaves[level]++;
-	}
+	leaves[leaf->level]++;
 	return 0;
 }
 
@@ -1020,18 +938,18 @@ static int axas_count_leaves(void *arg, phys_addr_t pa, unsigned int level,
  */
 void axas_get_stats(struct axas *as, struct axas_stats *stats)
 {
-	struct axas_count_ctx ctx = { .fmt = as->npt.fmt };
+	u64 leaves[AXAS_NPT_MAX_LEAF_LEVEL + 1] = {};
 
 	memset(stats, 0, sizeof(*stats));
 	down_read(&as->lock);
-	axas_npt_dump(&as->npt, axas_count_leaves, &ctx);
+	axas_npt_leaves(&as->npt, axas_count_leaf, leaves);
 	stats->regions = as->nr_regions;
 	up_read(&as->lock);
 	stats->frames = atomic64_read(&as->frames);
 	stats->max_frames = as->max_frames;
-	stats->leaves_4k = ctx.leaves[0];
-	stats->leaves_2m = ctx.leaves[1];
-	stats->leaves_1g = ctx.leaves[2];
+	stats->leaves_4k = leaves[0];
+	stats->leaves_2m = leaves[1];
+	stats->leaves_1g = leaves[2];
 	stats->table_pages = atomic_read(&as->npt.nr_pages);
 	stats->faults_mapped = atomic64_read(&as->faults[AXAS_FAULT_MAPPED]);
 	stats->faults_spurious = atomic64_read(&as->faults[AXAS_FAULT_SPURIOUS]);
@@ -1039,6 +957,6 @@ void axas_get_stats(struct axas *as, struct axas_stats *stats)
 		atomic64_read(&as->faults[AXAS_FAULT_NOT_MAPPED]);
 	stats->faults_perm = atomic64_read(&as->faults[AXAS_FAULT_PERM]);
 	stats->faults_nomem = atomic64_read(&as->faults_nomem);
-	stats->flushes = atomic64_read(&as->flushes);
+	stats->flushes = atomic64_read(&as->npt.flushes);
 }
 EXPORT_SYMBOL_NS_GPL(axas_get_stats, AXAS);

@@ -18,7 +18,8 @@
 #include "axas_internal.h"
 
 #define AXAS_FRAME_GFP		(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
-#define AXAS_HUGE_ORDER		(21 - PAGE_SHIFT)
+/* A 2 MiB frame: what one level-1 leaf maps. */
+#define AXAS_HUGE_ORDER		(AXAS_NPT_GRANULE_SHIFT + AXAS_NPT_LEVEL_BITS - PAGE_SHIFT)
 
 static bool axas_frames_reserve(struct axas *as, u64 nr)
 {
@@ -100,6 +101,7 @@ void axas_backend_leaf_removed(struct axas *as, struct axas_region *r,
 {
 	u64 off;
 
+	lockdep_assert_held_write(&as->lock);
 	switch (r->type) {
 	case AXAS_BACKEND_LINEAR:
 		return;
@@ -153,7 +155,7 @@ static int axas_alloc_populate(struct axas *as, struct axas_region *r)
 		}
 		ret = axas_npt_map(&as->npt, gpa, page_to_phys(page),
 				   PAGE_SIZE << order, r->prot,
-				   AXAS_NPT_MT_NORMAL);
+				   AXAS_MEM_NORMAL);
 		if (ret) {
 			axas_frame_free(page, order);
 			goto rollback;
@@ -188,11 +190,12 @@ int axas_backend_map(struct axas *as, struct axas_region *r)
 {
 	u64 size = r->last - r->start + 1;
 
+	lockdep_assert_held_write(&as->lock);
 	switch (r->type) {
 	case AXAS_BACKEND_LINEAR:
 		return axas_npt_map(&as->npt, r->start,
 				    r->start + r->linear.offset, size, r->prot,
-				    (enum axas_npt_memtype)r->linear.mt);
+				    r->linear.mt);
 	case AXAS_BACKEND_ALLOC:
 		if (r->alloc.flags & AXAS_MAP_ALLOC_POPULATE)
 			return axas_alloc_populate(as, r);
@@ -221,7 +224,7 @@ static int axas_alloc_fault(struct axas *as, struct axas_region *r, u64 gpa)
 		if (page) {
 			ret = axas_npt_install(&as->npt, block,
 					       page_to_phys(page), 1, r->prot,
-					       AXAS_NPT_MT_NORMAL);
+					       AXAS_MEM_NORMAL);
 			if (!ret)
 				return AXAS_FAULT_MAPPED;
 			axas_frame_free(page, AXAS_HUGE_ORDER);
@@ -239,7 +242,7 @@ static int axas_alloc_fault(struct axas *as, struct axas_region *r, u64 gpa)
 	}
 	ret = axas_npt_install(&as->npt, ALIGN_DOWN(gpa, PAGE_SIZE),
 			       page_to_phys(page), 0, r->prot,
-			       AXAS_NPT_MT_NORMAL);
+			       AXAS_MEM_NORMAL);
 	if (ret) {
 		__free_page(page);
 		axas_frames_unreserve(as, 1);
@@ -264,11 +267,12 @@ int axas_backend_fault(struct axas *as, struct axas_region *r, u64 gpa,
 {
 	u64 page_gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
 
+	lockdep_assert_held(&as->lock);
 	switch (r->type) {
 	case AXAS_BACKEND_LINEAR:
 		return axas_install_result(axas_npt_install(&as->npt, page_gpa,
 				page_gpa + r->linear.offset, 0, r->prot,
-				(enum axas_npt_memtype)r->linear.mt));
+				r->linear.mt));
 	case AXAS_BACKEND_ALLOC:
 		return axas_alloc_fault(as, r, gpa);
 	}

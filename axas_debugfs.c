@@ -10,164 +10,80 @@
  *		(the root record covers all concatenated root pages; level 0
  *		holds 4 KiB leaves)
  *
- * Both are readable by root only and are a snapshot taken under the
- * address space's lock held for read.
+ * Both are readable by root only and are taken under the address space's
+ * lock held for read: faults that run meanwhile may or may not show.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/vmalloc.h>
-#include <linux/xarray.h>
 
 #include "axas_internal.h"
 
 static struct dentry *axas_debugfs_root;
 
-/*
- * axas_npt_dump() names table pages by physical address: remember which
- * GPA each child table covers while its parent is visited.
- */
-struct axas_dump_leaf {
+/* A run of leaves contiguous in GPA and HPA with the same attributes. */
+struct axas_ptdump_run {
+	struct seq_file *m;
 	u64 gpa;
-	u64 hpa;
-	u64 size;
-	unsigned int prot;
-	unsigned int mt;
+	struct axas_npt_leaf first;
+	u64 count;
 };
-
-struct axas_dump_ctx {
-	struct axas *as;
-	struct xarray bases;
-	/* Leaves arrive table by table: collect, sort, then print runs. */
-	struct axas_dump_leaf *leaves;
-	size_t nr, cap;
-};
-
-static int axas_dump_add_leaf(struct axas_dump_ctx *ctx, u64 gpa,
-			      unsigned int level, u64 e)
-{
-	const struct axas_npt_fmt *fmt = ctx->as->npt.fmt;
-	struct axas_dump_leaf *l;
-
-	if (ctx->nr == ctx->cap) {
-		size_t cap = max_t(size_t, 64, ctx->cap * 2);
-
-		l = kvrealloc(ctx->leaves, cap * sizeof(*l), GFP_KERNEL_ACCOUNT);
-		if (!l)
-			return -ENOMEM;
-		ctx->leaves = l;
-		ctx->cap = cap;
-	}
-	l = &ctx->leaves[ctx->nr++];
-	l->gpa = gpa;
-	l->size = BIT_ULL(axas_npt_level_shift(level));
-	l->hpa = fmt->entry_oa(e, level);
-	l->prot = fmt->leaf_prot(e);
-	l->mt = fmt->leaf_memtype(e);
-	return 0;
-}
-
-static int axas_dump_visit(void *arg, phys_addr_t pa, unsigned int level,
-			   unsigned int nr, const u64 *entries)
-{
-	struct axas_dump_ctx *ctx = arg;
-	const struct axas_npt_fmt *fmt = ctx->as->npt.fmt;
-	unsigned int shift = axas_npt_level_shift(level);
-	u64 base = 0, e, gpa;
-	unsigned int i;
-	void *v;
-	int ret;
-
-	if (pa != ctx->as->npt.root_pa) {
-		v = xa_load(&ctx->bases, PHYS_PFN(pa));
-		if (!v)
-			return -EIO;
-		base = ((u64)xa_to_value(v)) << AXAS_NPT_GRANULE_SHIFT;
-	}
-	for (i = 0; i < nr; i++) {
-		e = READ_ONCE(entries[i]);
-		if (!(e & fmt->valid_mask))
-			continue;
-		gpa = base + ((u64)i << shift);
-		if (level && fmt->entry_is_table(e, level)) {
-			v = xa_mk_value(gpa >> AXAS_NPT_GRANULE_SHIFT);
-			ret = xa_err(xa_store(&ctx->bases,
-					      PHYS_PFN(fmt->entry_oa(e, level)),
-					      v, GFP_KERNEL));
-			if (ret)
-				return ret;
-			continue;
-		}
-		ret = axas_dump_add_leaf(ctx, gpa, level, e);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
 
 static const char *const axas_mt_names[] = {
-	[AXAS_NPT_MT_NORMAL] = "normal",
-	[AXAS_NPT_MT_DEVICE] = "device",
+	[AXAS_MEM_NORMAL] = "normal",
+	[AXAS_MEM_DEVICE] = "device",
 };
 
-static int axas_leaf_cmp(const void *a, const void *b)
+static void axas_ptdump_print(const struct axas_ptdump_run *run)
 {
-	const struct axas_dump_leaf *x = a, *y = b;
+	const struct axas_npt_leaf *l = &run->first;
 
-	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
-}
-
-static void axas_ptdump_run(struct seq_file *m, const struct axas_dump_leaf *l,
-			    u64 count)
-{
-	seq_printf(m, "0x%016llx-0x%016llx %7lluK x %-6llu hpa 0x%016llx %c%c%c %s\n",
-		   l->gpa, l->gpa + l->size * count, l->size >> 10, count,
-		   l->hpa, l->prot & AXAS_PROT_READ ? 'r' : '-',
+	seq_printf(run->m,
+		   "0x%016llx-0x%016llx %7lluK x %-6llu hpa 0x%016llx %c%c%c %s\n",
+		   run->gpa, run->gpa + l->size * run->count, l->size >> 10,
+		   run->count, (u64)l->hpa,
+		   l->prot & AXAS_PROT_READ ? 'r' : '-',
 		   l->prot & AXAS_PROT_WRITE ? 'w' : '-',
 		   l->prot & AXAS_PROT_EXEC ? 'x' : '-', axas_mt_names[l->mt]);
+}
+
+/* Leaves arrive in GPA order: extend the current run or start a new one. */
+static int axas_ptdump_leaf(void *arg, u64 gpa, const struct axas_npt_leaf *l)
+{
+	struct axas_ptdump_run *run = arg;
+	const struct axas_npt_leaf *f = &run->first;
+	u64 span = f->size * run->count;
+
+	if (run->count && l->size == f->size && l->prot == f->prot &&
+	    l->mt == f->mt && gpa == run->gpa + span &&
+	    l->hpa == f->hpa + span) {
+		run->count++;
+		return 0;
+	}
+	if (run->count)
+		axas_ptdump_print(run);
+	run->gpa = gpa;
+	run->first = *l;
+	run->count = 1;
+	return 0;
 }
 
 static int axas_ptdump_show(struct seq_file *m, void *unused)
 {
 	struct axas *as = m->private;
-	struct axas_dump_ctx ctx = { .as = as };
-	const struct axas_dump_leaf *run = NULL, *l;
-	u64 count = 0;
-	size_t i;
+	struct axas_ptdump_run run = { .m = m };
 	int ret;
 
 	seq_printf(m, "# %s, %u levels, %u-bit GPA, root 0x%llx (%u page%s)\n",
 		   as->npt.fmt->name, as->npt.levels, as->npt.gpa_bits,
 		   (u64)as->npt.root_pa, 1U << as->npt.root_order,
 		   as->npt.root_order ? "s" : "");
-	xa_init(&ctx.bases);
 	down_read(&as->lock);
-	ret = axas_npt_dump(&as->npt, axas_dump_visit, &ctx);
+	ret = axas_npt_leaves(&as->npt, axas_ptdump_leaf, &run);
 	up_read(&as->lock);
-	xa_destroy(&ctx.bases);
-	if (!ret) {
-		sort(ctx.leaves, ctx.nr, sizeof(*ctx.leaves), axas_leaf_cmp,
-		     NULL);
-		/* One line per run contiguous in GPA and HPA, same attributes. */
-		for (i = 0; i < ctx.nr; i++) {
-			l = &ctx.leaves[i];
-			if (run && l->size == run->size &&
-			    l->prot == run->prot && l->mt == run->mt &&
-			    l->gpa == run->gpa + count * run->size &&
-			    l->hpa == run->hpa + count * run->size) {
-				count++;
-				continue;
-			}
-			if (run)
-				axas_ptdump_run(m, run, count);
-			run = l;
-			count = 1;
-		}
-		if (run)
-			axas_ptdump_run(m, run, count);
-	}
-	kvfree(ctx.leaves);
+	if (!ret && run.count)
+		axas_ptdump_print(&run);
 	return ret;
 }
 DEFINE_SHOW_ATTRIBUTE(axas_ptdump);
@@ -177,8 +93,9 @@ struct axas_raw_buf {
 	size_t len, cap;
 };
 
-static int axas_raw_visit(void *arg, phys_addr_t pa, unsigned int level,
-			  unsigned int nr, const u64 *entries)
+static int axas_raw_visit(void *arg, phys_addr_t pa, u64 gpa,
+			  unsigned int level, unsigned int nr,
+			  const u64 *entries)
 {
 	struct axas_raw_buf *buf = arg;
 	size_t need = 16 + (size_t)nr * 8;

@@ -78,8 +78,10 @@ struct axas_region {
  *		parallel.
  * @regions:	GPA range -> struct axas_region. RCU mode with @lock as its
  *		external lock: lockless readers use rcu_read_lock().
- * @npt:	The stage-2 table. Table pages are freed after an RCU grace
- *		period, so axas_translate() needs only rcu_read_lock().
+ * @npt:	The stage-2 table, with @lock as its lock (lockdep checks
+ *		every operation). Table pages are freed after an RCU grace
+ *		period, so axas_translate() needs only rcu_read_lock(). It
+ *		holds the caller's TLB flush operations and counts flushes.
  * @base:	First GPA of the window.
  * @last:	Last GPA of the window (inclusive).
  * @max_frames:	Limit on @frames, 0 for none.
@@ -91,9 +93,6 @@ struct axas_region {
  * @ref:	References; the last axas_put() destroys the address space.
  * @memcg:	Memory cgroup of the creator: frames and tables are charged
  *		to it whichever thread allocates them.
- * @flush_ops:	The caller's TLB maintenance, may be NULL.
- * @flush_cookie: Its argument.
- * @flushes:	Flush requests made (counted even when @flush_ops is NULL).
  * @faults:	Fault outcomes, indexed by enum axas_fault_outcome.
  * @faults_nomem: Faults that failed with -ENOMEM.
  */
@@ -110,9 +109,6 @@ struct axas {
 	struct dentry *debugfs;
 	struct kref ref;
 	struct mem_cgroup *memcg;
-	const struct axas_flush_ops *flush_ops;
-	void *flush_cookie;
-	atomic64_t flushes;
 	atomic64_t faults[AXAS_FAULT_PERM + 1];
 	atomic64_t faults_nomem;
 };

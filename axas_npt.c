@@ -1,23 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axas generic stage-2 page-table code: the format registry and the one
- * walker every format shares.
+ * axas generic stage-2 page-table code: the format registry, the one
+ * walker every operation shares, and the operations as its visitors.
  */
 #include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
-#include <linux/indirect_call_wrapper.h>
-#include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/vmstat.h>
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include "axas_npt.h"
 
+/* The registry: the only place that lists the formats. */
 static const struct axas_npt_fmt *const axas_npt_formats[] = {
 	[AXAS_FORMAT_X86_EPT4]		= &axas_npt_x86_ept4,
 	[AXAS_FORMAT_X86_EPT5]		= &axas_npt_x86_ept5,
@@ -30,20 +30,19 @@ static const struct axas_npt_fmt *const axas_npt_formats[] = {
 /**
  * axas_npt_native_format() - the format the host CPU walks
  *
- * x86-64 hosts use 4-level EPT (5-level only when the guest needs more
- * than 48 bits), arm64 hosts stage 2, and RISC-V hosts Sv48x4, the mode
- * KVM uses when the host does not offer Sv57x4.
+ * The format that says it is native: on x86-64 4-level EPT (5-level only
+ * when the guest needs more than 48 bits), on arm64 stage 2, on RISC-V
+ * Sv48x4, the mode KVM uses when the host does not offer Sv57x4.
  *
  * Return: the native format, or %AXAS_FORMAT_DEFAULT on any other host.
  */
 enum axas_format axas_npt_native_format(void)
 {
-	if (IS_ENABLED(CONFIG_X86_64))
-		return AXAS_FORMAT_X86_EPT4;
-	if (IS_ENABLED(CONFIG_ARM64))
-		return AXAS_FORMAT_ARM64_S2;
-	if (IS_ENABLED(CONFIG_RISCV))
-		return AXAS_FORMAT_RISCV_SV48X4;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(axas_npt_formats); i++)
+		if (axas_npt_formats[i] && axas_npt_formats[i]->native)
+			return axas_npt_formats[i]->id;
 	return AXAS_FORMAT_DEFAULT;
 }
 
@@ -81,8 +80,8 @@ u64 axas_npt_formats_mask(void)
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_formats_mask);
 
 /*
- * The engine. Removing entries takes two passes so that one TLB flush
- * serves the whole operation and nothing is reused before it:
+ * Removing entries takes two passes so that one TLB flush serves the
+ * whole operation and nothing is reused before it:
  *
  * 1. Under the caller's lock, leaves wholly inside the range lose their
  *    valid bits but keep their output address ("dead" entries, invisible
@@ -97,87 +96,48 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_formats_mask);
  * block's entry invalid during pass 1 and write the new table after the
  * flush, so a concurrent lookup of the part that stays mapped may miss it
  * until the operation returns.
+ *
+ * Every operation is a visitor of axas_npt_walk(); the walk is the only
+ * code that descends the table (the lock-free lookup aside, which each
+ * format instantiates from axas_npt_lookup_tmpl()).
  */
 
-#define NPT_PTRS		512
+/* A split of a block at each end of a range: one table per level below. */
 #define NPT_MAX_SPLIT		(2 * AXAS_NPT_MAX_LEAF_LEVEL)
-
-static inline u64 npt_size(unsigned int level)
-{
-	return 1ULL << axas_npt_level_shift(level);
-}
-
-static inline unsigned int npt_root_level(const struct axas_npt *npt)
-{
-	return npt->levels - 1;
-}
-
-static unsigned int npt_nr_entries(const struct axas_npt *npt,
-				   unsigned int level)
-{
-	if (level == npt_root_level(npt))
-		return 1U << (npt->gpa_bits - axas_npt_level_shift(level));
-	return NPT_PTRS;
-}
-
-static unsigned int npt_index(const struct axas_npt *npt, u64 gpa,
-			      unsigned int level)
-{
-	return (gpa >> axas_npt_level_shift(level)) &
-	       (npt_nr_entries(npt, level) - 1);
-}
-
-/*
- * The lookup path's decoders, called directly for the known formats: with
- * retpolines an indirect call per level costs more than the walk itself.
- */
-static inline bool npt_dec_is_table(const struct axas_npt_fmt *fmt, u64 e,
-				    unsigned int level)
-{
-	return INDIRECT_CALL_3(fmt->entry_is_table, axas_ept_entry_is_table,
-			       axas_s2_entry_is_table,
-			       axas_gstage_entry_is_table, e, level);
-}
-
-static inline phys_addr_t npt_dec_oa(const struct axas_npt_fmt *fmt, u64 e,
-				     unsigned int level)
-{
-	return INDIRECT_CALL_3(fmt->entry_oa, axas_ept_entry_oa,
-			       axas_s2_entry_oa, axas_gstage_entry_oa, e,
-			       level);
-}
-
-static inline unsigned int npt_dec_prot(const struct axas_npt_fmt *fmt,
-					u64 e)
-{
-	return INDIRECT_CALL_3(fmt->leaf_prot, axas_ept_leaf_prot,
-			       axas_s2_leaf_prot, axas_gstage_leaf_prot, e);
-}
-
-static inline enum axas_npt_memtype
-npt_dec_memtype(const struct axas_npt_fmt *fmt, u64 e)
-{
-	return INDIRECT_CALL_3(fmt->leaf_memtype, axas_ept_leaf_memtype,
-			       axas_s2_leaf_memtype, axas_gstage_leaf_memtype,
-			       e);
-}
+/* Break-before-make splits wait for the flush: one at each end. */
+#define NPT_MAX_BBM		2
+/* Detached tables keep their level in the low bits of their base GPA. */
+#define NPT_DETACHED_LEVEL	GENMASK(2, 0)
 
 static inline bool npt_valid(const struct axas_npt *npt, u64 ent)
 {
 	return ent & npt->fmt->valid_mask;
 }
 
-/* @ent must be valid. */
 static inline bool npt_is_table(const struct axas_npt *npt, u64 ent,
 				unsigned int level)
 {
-	return level && npt_dec_is_table(npt->fmt, ent, level);
+	return level && npt_valid(npt, ent) &&
+	       npt->fmt->entry_is_table(ent, level);
 }
 
-static inline u64 *npt_table_va(const struct axas_npt *npt, u64 ent,
-				unsigned int level)
+static inline u64 *npt_child(const struct axas_npt *npt, u64 ent,
+			     unsigned int level)
 {
-	return phys_to_virt(npt_dec_oa(npt->fmt, ent, level));
+	return axas_npt_deref(npt,
+			      axas_npt_table_ptr(npt->fmt->entry_oa(ent, level)));
+}
+
+static inline void npt_assert_write(const struct axas_npt *npt)
+{
+	if (npt->lock)
+		lockdep_assert_held_write(npt->lock);
+}
+
+static inline void npt_assert_held(const struct axas_npt *npt)
+{
+	if (npt->lock)
+		lockdep_assert_held(npt->lock);
 }
 
 /* Publish an entry whose table a lockless walker may follow at once. */
@@ -188,12 +148,27 @@ static inline void npt_publish(u64 *ptep, u64 val)
 	WRITE_ONCE(*ptep, val);
 }
 
+/**
+ * axas_npt_alloc_should_fail() - fault injection point for table pages
+ * @npt: The table.
+ *
+ * KUnit tests replace it (kunit_activate_static_stub()) to fail the Nth
+ * table allocation; outside a test it is false.
+ *
+ * Return: true to fail this allocation.
+ */
+VISIBLE_IF_KUNIT bool axas_npt_alloc_should_fail(struct axas_npt *npt)
+{
+	KUNIT_STATIC_STUB_REDIRECT(axas_npt_alloc_should_fail, npt);
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_alloc_should_fail);
+
 static u64 *npt_alloc_table(struct axas_npt *npt, unsigned int order)
 {
 	struct page *page;
 
-	atomic_inc(&npt->alloc_calls);
-	if (npt->fail_nth && !--npt->fail_nth)
+	if (axas_npt_alloc_should_fail(npt))
 		return NULL;
 	page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, order);
 	if (!page)
@@ -236,71 +211,193 @@ static void npt_free_table_rcu(struct axas_npt *npt, u64 *table,
 	call_rcu(&page->rcu_head, npt_free_rcu_cb);
 }
 
-static void npt_flush(struct axas_npt *npt, u64 gpa, u64 size)
+/*
+ * The one TLB flush: a range (or, with @all, the whole table), falling
+ * back to the other operation when the caller has only one.
+ */
+static void npt_flush(struct axas_npt *npt, u64 gpa, u64 size, bool all)
 {
 	const struct axas_flush_ops *ops = npt->flush_ops;
 
+	atomic64_inc(&npt->flushes);
 	if (!ops)
 		return;
-	if (ops->flush_range)
+	if (ops->flush_range && !(all && ops->flush_all))
 		ops->flush_range(npt->flush_cookie, gpa, size);
 	else if (ops->flush_all)
 		ops->flush_all(npt->flush_cookie);
 }
 
-static bool npt_prot_ok(unsigned int prot)
+/* The walker. */
+
+struct npt_walk_data {
+	struct axas_npt *npt;
+	const struct axas_npt_walker *walker;
+	u64 addr;
+	u64 end;
+};
+
+static int npt_walk_table(struct npt_walk_data *d, u64 *table,
+			  unsigned int level, bool live);
+
+static int npt_walk_entry(struct npt_walk_data *d, u64 *ptep,
+			  unsigned int level, bool live)
 {
-	if (!prot || (prot & ~AXAS_NPT_PROT_RWX))
-		return false;
-	/* Write-only is reserved on RISC-V and a misconfiguration in EPT. */
-	return !(prot & AXAS_NPT_PROT_W) || (prot & AXAS_NPT_PROT_R);
+	const struct axas_npt_walker *w = d->walker;
+	struct axas_npt *npt = d->npt;
+	u64 size = axas_npt_level_size(level);
+	struct axas_npt_visit_ctx ctx = {
+		.npt	= npt,
+		.ptep	= ptep,
+		.old	= READ_ONCE(*ptep),
+		.addr	= d->addr,
+		.end	= min(ALIGN_DOWN(d->addr, size) + size, d->end),
+		.level	= level,
+		.live	= live,
+		.arg	= w->arg,
+	};
+	bool table = npt_is_table(npt, ctx.old, level);
+	bool offline = false;
+	int ret = 0;
+
+	if (table && (w->flags & AXAS_NPT_WALK_TABLE_PRE)) {
+		ctx.child = npt_child(npt, ctx.old, level);
+		ret = w->cb(&ctx, AXAS_NPT_WALK_TABLE_PRE);
+		ctx.old = READ_ONCE(*ptep);
+		table = npt_is_table(npt, ctx.old, level);
+	} else if (!table && (w->flags & AXAS_NPT_WALK_LEAF)) {
+		ret = w->cb(&ctx, AXAS_NPT_WALK_LEAF);
+		offline = !!ctx.child;
+		if (!offline) {
+			/* The visitor may have installed a table: follow it. */
+			ctx.old = READ_ONCE(*ptep);
+			table = npt_is_table(npt, ctx.old, level);
+		}
+	}
+	if (ret || (!table && !offline)) {
+		d->addr = ctx.end;
+		return ret;
+	}
+	if (!offline)
+		ctx.child = npt_child(npt, ctx.old, level);
+	ret = npt_walk_table(d, ctx.child, level - 1, live && !offline);
+	if (!ret && (w->flags & AXAS_NPT_WALK_TABLE_POST))
+		ret = w->cb(&ctx, AXAS_NPT_WALK_TABLE_POST);
+	return ret;
 }
 
-static int npt_check_range(const struct axas_npt *npt, u64 gpa, u64 size)
+static int npt_walk_table(struct npt_walk_data *d, u64 *table,
+			  unsigned int level, bool live)
 {
-	if (!size || !IS_ALIGNED(gpa | size, AXAS_NPT_GRANULE) ||
-	    gpa + size < gpa)
-		return -EINVAL;
-	if (gpa + size > BIT_ULL(npt->gpa_bits))
-		return -ERANGE;
+	unsigned int i, nr = axas_npt_nr_entries(d->npt, level);
+	int ret = 0;
+
+	for (i = axas_npt_index(d->npt, d->addr, level);
+	     i < nr && d->addr < d->end && !ret; i++)
+		ret = npt_walk_entry(d, &table[i], level, live);
+	if (level)
+		cond_resched();
+	return ret;
+}
+
+/**
+ * axas_npt_walk() - visit the entries that translate a GPA range
+ * @npt: The table.
+ * @gpa: First guest-physical address, 4 KiB aligned.
+ * @size: Bytes, a non-zero multiple of 4 KiB; @gpa + @size is at most
+ *	  1 << @npt->gpa_bits.
+ * @walker: The visitor, its argument and when to call it.
+ *
+ * Entries are visited in address order, each table entry before (TABLE_PRE)
+ * and after (TABLE_POST) the entries of its table. Ranges are the caller's
+ * to check: the address space checks them where they enter.
+ *
+ * Context: Process context, may sleep; the caller holds @npt's lock (for
+ * write when the visitor changes anything but empty entries).
+ * Return: 0, or the first non-zero value the visitor returned.
+ */
+int axas_npt_walk(struct axas_npt *npt, u64 gpa, u64 size,
+		  const struct axas_npt_walker *walker)
+{
+	struct npt_walk_data d = {
+		.npt	= npt,
+		.walker	= walker,
+		.addr	= gpa,
+		.end	= gpa + size,
+	};
+
+	npt_assert_held(npt);
+	return npt_walk_table(&d, axas_npt_deref(npt, npt->root),
+			      axas_npt_root_level(npt), true);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_walk);
+
+/* Walk every entry of a table nobody can reach any more. */
+static void npt_walk_detached(struct axas_npt *npt, u64 *table,
+			      unsigned int level, u64 base,
+			      const struct axas_npt_walker *walker)
+{
+	struct npt_walk_data d = {
+		.npt	= npt,
+		.walker	= walker,
+		.addr	= base,
+		.end	= base + axas_npt_level_size(level + 1),
+	};
+
+	npt_walk_table(&d, table, level, false);
+}
+
+/* Reporting what is removed: leaves, then the tables that held them. */
+
+struct npt_free_data {
+	axas_npt_leaf_fn fn;
+	void *arg;
+};
+
+/*
+ * Report every leaf of an unreachable subtree, valid or dead, and free
+ * its tables after an RCU grace period.
+ */
+static int npt_free_visitor(struct axas_npt_visit_ctx *ctx,
+			    enum axas_npt_walk_flags visit)
+{
+	struct npt_free_data *fd = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
+
+	if (visit == AXAS_NPT_WALK_TABLE_POST) {
+		npt_free_table_rcu(npt, ctx->child, 0);
+		return 0;
+	}
+	if (ctx->old && fd->fn)
+		fd->fn(fd->arg, ctx->addr,
+		       npt->fmt->entry_oa(ctx->old, ctx->level),
+		       axas_npt_level_size(ctx->level));
 	return 0;
 }
 
-/*
- * Report every leaf of a table nobody can reach any more, valid or dead,
- * and free the table and its children.
- */
 static void npt_free_subtree(struct axas_npt *npt, u64 *table,
 			     unsigned int level, u64 base,
 			     axas_npt_leaf_fn fn, void *arg)
 {
-	const struct axas_npt_fmt *fmt = npt->fmt;
-	u64 size = npt_size(level);
-	unsigned int i;
+	struct npt_free_data fd = { .fn = fn, .arg = arg };
+	struct axas_npt_walker walker = {
+		.cb	= npt_free_visitor,
+		.arg	= &fd,
+		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_POST,
+	};
 
-	for (i = 0; i < npt_nr_entries(npt, level); i++) {
-		u64 ent = table[i];
-		u64 gpa = base + i * size;
-
-		if (!ent)
-			continue;
-		if (npt_valid(npt, ent) && npt_is_table(npt, ent, level))
-			npt_free_subtree(npt, npt_table_va(npt, ent, level),
-					 level - 1, gpa, fn, arg);
-		else if (fn)
-			fn(arg, gpa, fmt->entry_oa(ent, level), size);
-	}
-	if (level != npt_root_level(npt))
-		npt_free_table_rcu(npt, table, 0);
-	cond_resched();
+	npt_walk_detached(npt, table, level, base, &walker);
+	npt_free_table_rcu(npt, table, 0);
 }
+
+/* Map, unmap and protect. */
 
 struct npt_bbm {
 	u64 *ptep;
 	u64 val;
 };
 
-/* One map, unmap or protect operation. */
+/* One unmap or protect operation. */
 struct npt_op {
 	struct axas_npt *npt;
 	u64 start;
@@ -311,7 +408,7 @@ struct npt_op {
 	unsigned int nr_prealloc;
 	unsigned int nr_bbm;
 	u64 *prealloc[NPT_MAX_SPLIT];
-	struct npt_bbm bbm[2];
+	struct npt_bbm bbm[NPT_MAX_BBM];
 	struct list_head detached;
 };
 
@@ -325,25 +422,46 @@ static void npt_op_init(struct npt_op *op, struct axas_npt *npt, u64 start,
 	INIT_LIST_HEAD(&op->detached);
 }
 
-/* Find the valid leaf mapping @gpa, if any. Caller excludes writers. */
+static bool npt_whole(const struct axas_npt_visit_ctx *ctx)
+{
+	u64 size = axas_npt_level_size(ctx->level);
+
+	return IS_ALIGNED(ctx->addr, size) && ctx->end - ctx->addr == size;
+}
+
+struct npt_find_data {
+	unsigned int level;
+	u64 ent;
+};
+
+static int npt_find_visitor(struct axas_npt_visit_ctx *ctx,
+			    enum axas_npt_walk_flags visit)
+{
+	struct npt_find_data *f = ctx->arg;
+
+	if (!npt_valid(ctx->npt, ctx->old))
+		return 0;
+	f->level = ctx->level;
+	f->ent = ctx->old;
+	return 1;
+}
+
+/* Find the valid leaf mapping @gpa, if any. */
 static bool npt_find_leaf(struct axas_npt *npt, u64 gpa, unsigned int *level,
 			  u64 *entp)
 {
-	u64 *table = npt->root;
-	unsigned int l;
+	struct npt_find_data f;
+	struct axas_npt_walker walker = {
+		.cb	= npt_find_visitor,
+		.arg	= &f,
+		.flags	= AXAS_NPT_WALK_LEAF,
+	};
 
-	for (l = npt_root_level(npt); ; l--) {
-		u64 ent = READ_ONCE(table[npt_index(npt, gpa, l)]);
-
-		if (!npt_valid(npt, ent))
-			return false;
-		if (!npt_is_table(npt, ent, l)) {
-			*level = l;
-			*entp = ent;
-			return true;
-		}
-		table = npt_table_va(npt, ent, l);
-	}
+	if (!axas_npt_walk(npt, gpa, AXAS_NPT_GRANULE, &walker))
+		return false;
+	*level = f.level;
+	*entp = f.ent;
+	return true;
 }
 
 /*
@@ -365,7 +483,8 @@ static int npt_prealloc_splits(struct npt_op *op, bool protect)
 			continue;
 		if (protect && npt->fmt->leaf_prot(ent) == op->prot)
 			continue;
-		while (level && !IS_ALIGNED(bounds[i], npt_size(level))) {
+		while (level &&
+		       !IS_ALIGNED(bounds[i], axas_npt_level_size(level))) {
 			n++;
 			level--;
 		}
@@ -385,40 +504,51 @@ static int npt_prealloc_splits(struct npt_op *op, bool protect)
 	return 0;
 }
 
-/* Build, offline, a table of the next level that maps what @ent maps. */
-static u64 *npt_split(struct npt_op *op, u64 ent, unsigned int level)
+/*
+ * Build, offline, a table of the next level that maps what the leaf
+ * maps, and have the walker descend into it.
+ */
+static void npt_split(struct npt_op *op, struct axas_npt_visit_ctx *ctx)
 {
 	const struct axas_npt_fmt *fmt = op->npt->fmt;
-	phys_addr_t oa = fmt->entry_oa(ent, level);
-	unsigned int prot = fmt->leaf_prot(ent);
-	enum axas_npt_memtype mt = fmt->leaf_memtype(ent);
-	u64 size = npt_size(level - 1);
+	unsigned int level = ctx->level;
+	phys_addr_t oa = fmt->entry_oa(ctx->old, level);
+	unsigned int prot = fmt->leaf_prot(ctx->old);
+	enum axas_memtype mt = fmt->leaf_memtype(ctx->old);
+	u64 size = axas_npt_level_size(level - 1);
 	unsigned int i;
 	u64 *table;
 
 	if (WARN_ON_ONCE(!op->nr_prealloc))
-		return NULL;
+		return;
 	table = op->prealloc[--op->nr_prealloc];
-	for (i = 0; i < NPT_PTRS; i++)
+	for (i = 0; i < AXAS_NPT_PTRS; i++)
 		table[i] = fmt->mk_leaf(oa + i * size, level - 1, prot, mt);
-	return table;
+	ctx->child = table;
 }
 
-static void npt_link_split(struct npt_op *op, u64 *ptep, u64 *table,
-			   bool live)
+/* Link the table npt_split() built, now that the walk has changed it. */
+static void npt_link_split(struct npt_op *op, struct axas_npt_visit_ctx *ctx)
 {
 	const struct axas_npt_fmt *fmt = op->npt->fmt;
-	u64 val = fmt->mk_table(virt_to_phys(table));
+	u64 val = fmt->mk_table(virt_to_phys(ctx->child));
 
-	if (live && fmt->split_bbm &&
+	if (ctx->live && fmt->split_bbm &&
 	    !WARN_ON_ONCE(op->nr_bbm >= ARRAY_SIZE(op->bbm))) {
-		WRITE_ONCE(*ptep, 0);
-		op->bbm[op->nr_bbm].ptep = ptep;
+		WRITE_ONCE(*ctx->ptep, 0);
+		op->bbm[op->nr_bbm].ptep = ctx->ptep;
 		op->bbm[op->nr_bbm].val = val;
 		op->nr_bbm++;
 		return;
 	}
-	npt_publish(ptep, val);
+	npt_publish(ctx->ptep, val);
+}
+
+/* True when the visited leaf was a block that npt_split() replaced. */
+static bool npt_was_split(const struct npt_op *op,
+			  const struct axas_npt_visit_ctx *ctx)
+{
+	return !npt_is_table(op->npt, ctx->old, ctx->level);
 }
 
 /* True when @table holds no valid entry and no split waits to land in it. */
@@ -428,99 +558,77 @@ static bool npt_table_dead(struct npt_op *op, u64 *table)
 
 	for (i = 0; i < op->nr_bbm; i++)
 		if (op->bbm[i].ptep >= table &&
-		    op->bbm[i].ptep < table + NPT_PTRS)
+		    op->bbm[i].ptep < table + AXAS_NPT_PTRS)
 			return false;
-	for (i = 0; i < NPT_PTRS; i++)
+	for (i = 0; i < AXAS_NPT_PTRS; i++)
 		if (npt_valid(op->npt, READ_ONCE(table[i])))
 			return false;
 	return true;
 }
 
-static void npt_detach(struct npt_op *op, u64 *ptep, u64 *table,
-		       unsigned int level, u64 base)
+static void npt_detach(struct npt_op *op, struct axas_npt_visit_ctx *ctx)
 {
-	struct page *page = virt_to_page(table);
+	struct page *page = virt_to_page(ctx->child);
+	u64 base = ALIGN_DOWN(ctx->addr, axas_npt_level_size(ctx->level));
 
-	WRITE_ONCE(*ptep, 0);
+	WRITE_ONCE(*ctx->ptep, 0);
 	/* @base is 2 MiB aligned at least: the low bits hold the level. */
-	set_page_private(page, base | level);
+	set_page_private(page, base | (ctx->level - 1));
 	list_add_tail(&page->lru, &op->detached);
 	op->changed = true;
 }
 
 /* Pass 1 of unmap: see the comment at the top of the engine. */
-static void npt_unmap_walk(struct npt_op *op, u64 *table, unsigned int level,
-			   u64 start, u64 end, bool live)
+static int npt_unmap_visitor(struct axas_npt_visit_ctx *ctx,
+			     enum axas_npt_walk_flags visit)
 {
+	struct npt_op *op = ctx->arg;
 	struct axas_npt *npt = op->npt;
-	u64 size = npt_size(level);
-	u64 addr, next;
 
-	for (addr = start; addr < end; addr = next) {
-		u64 base = ALIGN_DOWN(addr, size);
-		u64 *ptep = &table[npt_index(npt, addr, level)];
-		u64 ent = READ_ONCE(*ptep);
-		bool whole;
-		u64 *child;
-
-		next = min(base + size, end);
-		whole = addr == base && next == base + size;
-		if (!npt_valid(npt, ent))
-			continue;
-		if (npt_is_table(npt, ent, level)) {
-			child = npt_table_va(npt, ent, level);
-			if (!whole) {
-				npt_unmap_walk(op, child, level - 1, addr,
-					       next, live);
-				if (!npt_table_dead(op, child))
-					continue;
-			} else {
-				/* Only the root may be an empty table. */
-				op->found = true;
-			}
-			npt_detach(op, ptep, child, level - 1, base);
-			continue;
+	switch (visit) {
+	case AXAS_NPT_WALK_TABLE_PRE:
+		if (npt_whole(ctx)) {
+			/* Only the root may be an empty table. */
+			op->found = true;
+			npt_detach(op, ctx);
 		}
+		return 0;
+	case AXAS_NPT_WALK_TABLE_POST:
+		if (npt_was_split(op, ctx))
+			npt_link_split(op, ctx);
+		else if (npt_table_dead(op, ctx->child))
+			npt_detach(op, ctx);
+		return 0;
+	case AXAS_NPT_WALK_LEAF:
+		if (!npt_valid(npt, ctx->old))
+			return 0;
 		op->found = true;
 		op->changed = true;
-		if (whole) {
-			WRITE_ONCE(*ptep, ent & ~npt->fmt->valid_mask);
-			continue;
-		}
-		child = npt_split(op, ent, level);
-		if (!child)
-			continue;
-		npt_unmap_walk(op, child, level - 1, addr, next, false);
-		npt_link_split(op, ptep, child, live);
+		if (npt_whole(ctx))
+			WRITE_ONCE(*ctx->ptep, ctx->old & ~npt->fmt->valid_mask);
+		else
+			npt_split(op, ctx);
+		return 0;
 	}
+	return 0;
 }
 
-/* Pass 2 of unmap: report and clear the dead entries in [start, end). */
-static void npt_reap_walk(struct npt_op *op, u64 *table, unsigned int level,
-			  u64 start, u64 end, axas_npt_leaf_fn fn, void *arg)
+/* Pass 2 of unmap: report and clear the dead entries. */
+static int npt_reap_visitor(struct axas_npt_visit_ctx *ctx,
+			    enum axas_npt_walk_flags visit)
 {
-	struct axas_npt *npt = op->npt;
-	u64 size = npt_size(level);
-	u64 addr, next;
+	struct npt_free_data *fd = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
 
-	for (addr = start; addr < end; addr = next) {
-		u64 base = ALIGN_DOWN(addr, size);
-		u64 *ptep = &table[npt_index(npt, addr, level)];
-		u64 ent = READ_ONCE(*ptep);
-
-		next = min(base + size, end);
-		if (!ent)
-			continue;
-		if (npt_valid(npt, ent)) {
-			if (npt_is_table(npt, ent, level))
-				npt_reap_walk(op, npt_table_va(npt, ent, level),
-					      level - 1, addr, next, fn, arg);
-			continue;
-		}
-		if (fn)
-			fn(arg, base, npt->fmt->entry_oa(ent, level), size);
-		WRITE_ONCE(*ptep, 0);
-	}
+	if (!ctx->old || npt_valid(npt, ctx->old))
+		return 0;
+	/* Dead entries were wholly inside the range: @addr is their base. */
+	if (fd->fn)
+		fd->fn(fd->arg, ctx->addr,
+		       npt->fmt->entry_oa(ctx->old, ctx->level),
+		       axas_npt_level_size(ctx->level));
+	WRITE_ONCE(*ctx->ptep, 0);
+	return 0;
 }
 
 /* Flush once, then make what was broken, report and free. */
@@ -528,94 +636,58 @@ static void npt_op_finish(struct npt_op *op, bool reap, axas_npt_leaf_fn fn,
 			  void *arg)
 {
 	struct axas_npt *npt = op->npt;
+	struct npt_free_data fd = { .fn = fn, .arg = arg };
+	struct axas_npt_walker reaper = {
+		.cb	= npt_reap_visitor,
+		.arg	= &fd,
+		.flags	= AXAS_NPT_WALK_LEAF,
+	};
 	struct page *page, *tmp;
 	unsigned int i;
 
 	if (op->changed)
-		npt_flush(npt, op->start, op->end - op->start);
+		npt_flush(npt, op->start, op->end - op->start, false);
 	for (i = 0; i < op->nr_bbm; i++)
 		npt_publish(op->bbm[i].ptep, op->bbm[i].val);
 	if (reap && op->changed)
-		npt_reap_walk(op, npt->root, npt_root_level(npt), op->start,
-			      op->end, fn, arg);
+		axas_npt_walk(npt, op->start, op->end - op->start, &reaper);
 	list_for_each_entry_safe(page, tmp, &op->detached, lru) {
 		unsigned long priv = page_private(page);
 
 		list_del(&page->lru);
-		npt_free_subtree(npt, page_address(page), priv & 7,
-				 priv & ~7UL, fn, arg);
+		npt_free_subtree(npt, page_address(page),
+				 priv & NPT_DETACHED_LEVEL,
+				 priv & ~NPT_DETACHED_LEVEL, fn, arg);
 	}
 	while (op->nr_prealloc)
 		npt_free_table_now(npt, op->prealloc[--op->nr_prealloc]);
 }
 
-/* True when a valid leaf maps anything in [start, end). */
-static bool npt_range_has_leaf(struct axas_npt *npt, u64 *table,
-			       unsigned int level, u64 start, u64 end)
+static void npt_unmap_range(struct npt_op *op, axas_npt_leaf_fn fn,
+			    void *arg)
 {
-	u64 size = npt_size(level);
-	u64 addr, next;
+	struct axas_npt_walker walker = {
+		.cb	= npt_unmap_visitor,
+		.arg	= op,
+		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE |
+			  AXAS_NPT_WALK_TABLE_POST,
+	};
 
-	for (addr = start; addr < end; addr = next) {
-		u64 ent = READ_ONCE(table[npt_index(npt, addr, level)]);
-
-		next = min(ALIGN_DOWN(addr, size) + size, end);
-		if (!npt_valid(npt, ent))
-			continue;
-		if (!npt_is_table(npt, ent, level))
-			return true;
-		if (npt_range_has_leaf(npt, npt_table_va(npt, ent, level),
-				       level - 1, addr, next))
-			return true;
-	}
-	return false;
+	axas_npt_walk(op->npt, op->start, op->end - op->start, &walker);
+	npt_op_finish(op, true, fn, arg);
 }
 
+static int npt_has_leaf_visitor(struct axas_npt_visit_ctx *ctx,
+				enum axas_npt_walk_flags visit)
+{
+	return npt_valid(ctx->npt, ctx->old) ? -EEXIST : 0;
+}
+
+/* A table page for a walk that installs tables. */
 struct npt_pool {
 	unsigned int nr;
 	u64 *tables[AXAS_NPT_MAX_LEVELS];
 };
-
-/*
- * Walk to @gpa's entry at @level, installing missing tables with cmpxchg
- * from @pool, or freshly allocated when @pool runs dry. A block above
- * @level gives -EEXIST.
- */
-static u64 *npt_walk_create(struct axas_npt *npt, u64 gpa, unsigned int level,
-			    struct npt_pool *pool)
-{
-	const struct axas_npt_fmt *fmt = npt->fmt;
-	u64 *table = npt->root;
-	unsigned int l = npt_root_level(npt);
-
-	while (l > level) {
-		u64 *ptep = &table[npt_index(npt, gpa, l)];
-		u64 ent = READ_ONCE(*ptep);
-
-		if (!ent) {
-			u64 *new, val, old;
-
-			new = pool->nr ? pool->tables[--pool->nr] :
-					 npt_alloc_table(npt, 0);
-			if (!new)
-				return ERR_PTR(-ENOMEM);
-			val = fmt->mk_table(virt_to_phys(new));
-			/* Fully ordered: the zeroed table before the entry. */
-			old = cmpxchg(ptep, 0, val);
-			if (old) {
-				/* Lost a race: keep the page for later. */
-				pool->tables[pool->nr++] = new;
-				continue;
-			}
-			ent = val;
-		}
-		if (!npt_valid(npt, ent) || !npt_is_table(npt, ent, l))
-			return ERR_PTR(-EEXIST);
-		table = npt_table_va(npt, ent, l);
-		l--;
-	}
-	return &table[npt_index(npt, gpa, level)];
-}
 
 static void npt_pool_drain(struct axas_npt *npt, struct npt_pool *pool)
 {
@@ -623,29 +695,72 @@ static void npt_pool_drain(struct axas_npt *npt, struct npt_pool *pool)
 		npt_free_table_now(npt, pool->tables[--pool->nr]);
 }
 
-/* Undo a partial axas_npt_map() of [start, end): all of it was empty. */
-static void npt_map_rollback(struct axas_npt *npt, u64 start, u64 end)
+/*
+ * Install a table in the empty entry @ctx visits, with cmpxchg as installs
+ * run concurrently, from @pool or freshly allocated when @pool runs dry.
+ * Losing the race keeps the page for later: the walker follows the
+ * winner's table.
+ */
+static int npt_install_table(struct axas_npt_visit_ctx *ctx,
+			     struct npt_pool *pool)
 {
-	struct npt_op op;
+	struct axas_npt *npt = ctx->npt;
+	u64 *table;
 
-	npt_op_init(&op, npt, start, end);
-	npt_unmap_walk(&op, npt->root, npt_root_level(npt), start, end, true);
-	npt_op_finish(&op, true, NULL, NULL);
+	table = pool->nr ? pool->tables[--pool->nr] : npt_alloc_table(npt, 0);
+	if (!table)
+		return -ENOMEM;
+	/* Fully ordered: the zeroed table before the entry. */
+	if (cmpxchg(ctx->ptep, 0, npt->fmt->mk_table(virt_to_phys(table))))
+		pool->tables[pool->nr++] = table;
+	return 0;
 }
 
-static unsigned int npt_pick_level(const struct axas_npt *npt, u64 gpa,
+struct npt_map_data {
+	u64 gpa;
+	phys_addr_t hpa;
+	unsigned int prot;
+	enum axas_memtype mt;
+	struct npt_pool pool;
+};
+
+/* The largest leaf alignment and the rest of the range allow at @addr. */
+static unsigned int npt_pick_level(const struct axas_npt *npt, u64 addr,
 				   phys_addr_t hpa, u64 size)
 {
 	unsigned int level = min_t(unsigned int, npt->fmt->max_leaf_level,
-				   npt_root_level(npt));
+				   axas_npt_root_level(npt));
 
 	for (; level; level--) {
-		u64 bsize = npt_size(level);
+		u64 bsize = axas_npt_level_size(level);
 
-		if (IS_ALIGNED(gpa | hpa, bsize) && size >= bsize)
+		if (IS_ALIGNED(addr | hpa, bsize) && size >= bsize)
 			break;
 	}
 	return level;
+}
+
+static int npt_map_visitor(struct axas_npt_visit_ctx *ctx,
+			   enum axas_npt_walk_flags visit)
+{
+	struct npt_map_data *m = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
+	phys_addr_t hpa = m->hpa + (ctx->addr - m->gpa);
+	unsigned int level;
+
+	/* A table where a leaf belongs: only a leftover empty one can be. */
+	if (visit == AXAS_NPT_WALK_TABLE_PRE) {
+		level = npt_pick_level(npt, ctx->addr, hpa,
+				       ctx->end - ctx->addr);
+		return WARN_ON_ONCE(level == ctx->level) ? -EEXIST : 0;
+	}
+	if (WARN_ON_ONCE(ctx->old))
+		return -EEXIST;
+	level = npt_pick_level(npt, ctx->addr, hpa, ctx->end - ctx->addr);
+	if (level < ctx->level)
+		return npt_install_table(ctx, &m->pool);
+	WRITE_ONCE(*ctx->ptep, npt->fmt->mk_leaf(hpa, level, m->prot, m->mt));
+	return 0;
 }
 
 /**
@@ -664,23 +779,23 @@ static unsigned int npt_pick_level(const struct axas_npt *npt, u64 gpa,
 int axas_npt_geometry(const struct axas_npt_fmt *fmt, unsigned int gpa_bits,
 		      unsigned int *levels, unsigned int *root_order)
 {
-	unsigned int lv, top;
+	unsigned int nr_levels, top;
 
 	if (!gpa_bits)
 		gpa_bits = fmt->gpa_bits;
 	if (gpa_bits < fmt->min_gpa_bits || gpa_bits > fmt->gpa_bits)
 		return -EINVAL;
-	lv = fmt->levels_for ? fmt->levels_for(gpa_bits) : fmt->levels;
-	if (!lv || lv > AXAS_NPT_MAX_LEVELS)
+	nr_levels = fmt->levels_for ? fmt->levels_for(gpa_bits) : fmt->levels;
+	if (!nr_levels || nr_levels > AXAS_NPT_MAX_LEVELS)
 		return -EINVAL;
-	top = axas_npt_level_shift(lv - 1);
+	top = axas_npt_level_shift(nr_levels - 1);
 	if (gpa_bits <= top)
 		return -EINVAL;
-	top += 9;
+	top += AXAS_NPT_LEVEL_BITS;
 	*root_order = gpa_bits > top ? gpa_bits - top : 0;
 	if (*root_order > AXAS_NPT_MAX_ROOT_ORDER)
 		return -EINVAL;
-	*levels = lv;
+	*levels = nr_levels;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_geometry);
@@ -695,7 +810,8 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_geometry);
  * @cookie: Argument passed to @ops.
  *
  * Allocates the root, 1 << @npt->root_order zeroed pages accounted to the
- * caller's memory cgroup and counted as secondary page tables.
+ * caller's memory cgroup and counted as secondary page tables. The table
+ * has no lock until axas_npt_set_lock().
  *
  * Context: Process context, may sleep.
  * Return: 0, -EINVAL for a width the format cannot map, or -ENOMEM.
@@ -705,6 +821,7 @@ int axas_npt_init(struct axas_npt *npt, const struct axas_npt_fmt *fmt,
 		  void *cookie)
 {
 	unsigned int levels, order;
+	u64 *root;
 	int ret;
 
 	memset(npt, 0, sizeof(*npt));
@@ -717,13 +834,30 @@ int axas_npt_init(struct axas_npt *npt, const struct axas_npt_fmt *fmt,
 	npt->root_order = order;
 	npt->flush_ops = ops;
 	npt->flush_cookie = cookie;
-	npt->root = npt_alloc_table(npt, order);
-	if (!npt->root)
+	root = npt_alloc_table(npt, order);
+	if (!root)
 		return -ENOMEM;
-	npt->root_pa = virt_to_phys(npt->root);
+	RCU_INIT_POINTER(npt->root, root);
+	npt->root_pa = virt_to_phys(root);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_init);
+
+/**
+ * axas_npt_set_lock() - tell the table which lock its owner holds
+ * @npt: The table.
+ * @lock: Held for write to change the table, for read to install into it.
+ *
+ * Like mt_set_external_lock(): the table never takes @lock, it asserts
+ * it (lockdep) in every operation and when following table pointers.
+ *
+ * Context: Before the table is shared.
+ */
+void axas_npt_set_lock(struct axas_npt *npt, struct rw_semaphore *lock)
+{
+	npt->lock = lock;
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_set_lock);
 
 /**
  * axas_npt_destroy() - free a table and report what it still maps
@@ -739,25 +873,30 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_init);
  */
 void axas_npt_destroy(struct axas_npt *npt, axas_npt_leaf_fn fn, void *arg)
 {
-	const struct axas_flush_ops *ops = npt->flush_ops;
-	unsigned int level = npt_root_level(npt);
+	unsigned int level = axas_npt_root_level(npt);
+	struct npt_free_data fd = { .fn = fn, .arg = arg };
+	struct axas_npt_walker walker = {
+		.cb	= npt_free_visitor,
+		.arg	= &fd,
+		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_POST,
+	};
+	u64 *root = rcu_dereference_protected(npt->root,
+					      axas_npt_lock_held(npt));
 	unsigned int i;
 
 	might_sleep();
-	if (!npt->root)
+	if (!root)
 		return;
-	for (i = 0; i < npt_nr_entries(npt, level); i++) {
-		if (npt->root[i]) {
-			if (ops && ops->flush_all)
-				ops->flush_all(npt->flush_cookie);
-			else
-				npt_flush(npt, 0, BIT_ULL(npt->gpa_bits));
+	npt_assert_write(npt);
+	for (i = 0; i < axas_npt_nr_entries(npt, level); i++) {
+		if (root[i]) {
+			npt_flush(npt, 0, BIT_ULL(npt->gpa_bits), true);
 			break;
 		}
 	}
-	npt_free_subtree(npt, npt->root, level, 0, fn, arg);
-	npt_free_table_rcu(npt, npt->root, npt->root_order);
-	npt->root = NULL;
+	axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &walker);
+	npt_free_table_rcu(npt, root, npt->root_order);
+	RCU_INIT_POINTER(npt->root, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
 
@@ -765,64 +904,54 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
  * axas_npt_map() - map a GPA range to an HPA range
  * @npt: The table.
  * @gpa: First guest-physical address, 4 KiB aligned.
- * @hpa: Host-physical address it maps to, 4 KiB aligned.
- * @size: Bytes, a non-zero multiple of 4 KiB.
- * @prot: AXAS_NPT_PROT_*; write needs read.
+ * @hpa: Host-physical address it maps to, 4 KiB aligned and within the
+ *	 format's output width.
+ * @size: Bytes, a non-zero multiple of 4 KiB, within the GPA width.
+ * @prot: AXAS_PROT_*; write needs read.
  * @mt: Memory type.
  *
  * Uses the largest block (1 GiB, 2 MiB, 4 KiB) that the alignment of the
  * GPA, the HPA and the remaining size allow. No TLB flush is needed, as
  * only invalid entries change; a failure flushes if it had to undo
- * anything.
+ * anything. The arguments were checked where they entered axas.
  *
- * Context: Process context, may sleep; the caller excludes every other
- * writer of the table.
- * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt; -ERANGE when
- * the range passes the format's GPA width or the HPA its output width;
- * -EEXIST when anything in the range is mapped; -ENOMEM. On error the
- * table is as before.
+ * Context: Process context, may sleep; the caller holds the lock for
+ * write.
+ * Return: 0; -EEXIST when anything in the range is mapped; -ENOMEM. On
+ * error the table is as before.
  */
 int axas_npt_map(struct axas_npt *npt, u64 gpa, phys_addr_t hpa, u64 size,
-		 unsigned int prot, enum axas_npt_memtype mt)
+		 unsigned int prot, enum axas_memtype mt)
 {
-	const struct axas_npt_fmt *fmt = npt->fmt;
-	struct npt_pool pool = {};
-	u64 end = gpa + size;
-	u64 addr;
+	struct npt_map_data m = {
+		.gpa	= gpa,
+		.hpa	= hpa,
+		.prot	= prot,
+		.mt	= mt,
+	};
+	struct axas_npt_walker walker = {
+		.cb	= npt_has_leaf_visitor,
+		.flags	= AXAS_NPT_WALK_LEAF,
+	};
+	struct npt_op op;
 	int ret;
 
 	might_sleep();
-	ret = npt_check_range(npt, gpa, size);
+	npt_assert_write(npt);
+	ret = axas_npt_walk(npt, gpa, size, &walker);
 	if (ret)
 		return ret;
-	if (!IS_ALIGNED(hpa, AXAS_NPT_GRANULE) || hpa + size < hpa ||
-	    !npt_prot_ok(prot) ||
-	    (mt != AXAS_NPT_MT_NORMAL && mt != AXAS_NPT_MT_DEVICE))
-		return -EINVAL;
-	if (hpa + size > BIT_ULL(fmt->oa_bits))
-		return -ERANGE;
-	if (npt_range_has_leaf(npt, npt->root, npt_root_level(npt), gpa, end))
-		return -EEXIST;
-
-	for (addr = gpa; addr < end; ) {
-		unsigned int level = npt_pick_level(npt, addr, hpa, end - addr);
-		u64 *ptep;
-
-		cond_resched();
-		ptep = npt_walk_create(npt, addr, level, &pool);
-
-		if (IS_ERR(ptep) || WARN_ON_ONCE(READ_ONCE(*ptep))) {
-			ret = IS_ERR(ptep) ? PTR_ERR(ptep) : -EEXIST;
-			npt_pool_drain(npt, &pool);
-			npt_map_rollback(npt, gpa, addr + npt_size(level));
-			return ret;
-		}
-		WRITE_ONCE(*ptep, fmt->mk_leaf(hpa, level, prot, mt));
-		addr += npt_size(level);
-		hpa += npt_size(level);
+	walker.cb = npt_map_visitor;
+	walker.arg = &m;
+	walker.flags = AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE;
+	ret = axas_npt_walk(npt, gpa, size, &walker);
+	npt_pool_drain(npt, &m.pool);
+	if (ret) {
+		/* All of the range was empty: unmapping it undoes the map. */
+		npt_op_init(&op, npt, gpa, gpa + size);
+		npt_unmap_range(&op, NULL, NULL);
 	}
-	npt_pool_drain(npt, &pool);
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
 
@@ -830,7 +959,7 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
  * axas_npt_unmap() - remove every mapping in a GPA range
  * @npt: The table.
  * @gpa: First guest-physical address, 4 KiB aligned.
- * @size: Bytes, a non-zero multiple of 4 KiB.
+ * @size: Bytes, a non-zero multiple of 4 KiB, within the GPA width.
  * @fn: Told about every removed leaf, or part of a block, after the TLB
  *	flush, so the frame may be freed at once; may be NULL.
  * @arg: Argument of @fn.
@@ -839,11 +968,10 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
  * freed after an RCU grace period. The flush ops are called once when
  * anything was removed.
  *
- * Context: Process context, may sleep; the caller excludes every other
- * writer of the table.
- * Return: 0; -EINVAL or -ERANGE for a bad range; -ENOENT when nothing in
- * the range was mapped; -ENOMEM when a block could not be split, with the
- * table unchanged.
+ * Context: Process context, may sleep; the caller holds the lock for
+ * write.
+ * Return: 0; -ENOENT when nothing in the range was mapped; -ENOMEM when a
+ * block could not be split, with the table unchanged.
  */
 int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size,
 		   axas_npt_leaf_fn fn, void *arg)
@@ -852,94 +980,77 @@ int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size,
 	int ret;
 
 	might_sleep();
-	ret = npt_check_range(npt, gpa, size);
-	if (ret)
-		return ret;
+	npt_assert_write(npt);
 	npt_op_init(&op, npt, gpa, gpa + size);
 	ret = npt_prealloc_splits(&op, false);
 	if (ret)
 		return ret;
-	npt_unmap_walk(&op, npt->root, npt_root_level(npt), op.start, op.end,
-		       true);
-	npt_op_finish(&op, true, fn, arg);
+	npt_unmap_range(&op, fn, arg);
 	return op.found ? 0 : -ENOENT;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_unmap);
 
-static void npt_protect_walk(struct npt_op *op, u64 *table,
-			     unsigned int level, u64 start, u64 end, bool live)
+static int npt_protect_visitor(struct axas_npt_visit_ctx *ctx,
+			       enum axas_npt_walk_flags visit)
 {
-	struct axas_npt *npt = op->npt;
-	const struct axas_npt_fmt *fmt = npt->fmt;
-	u64 size = npt_size(level);
-	u64 addr, next;
+	struct npt_op *op = ctx->arg;
+	const struct axas_npt_fmt *fmt = op->npt->fmt;
 
-	for (addr = start; addr < end; addr = next) {
-		u64 base = ALIGN_DOWN(addr, size);
-		u64 *ptep = &table[npt_index(npt, addr, level)];
-		u64 ent = READ_ONCE(*ptep);
-		u64 *child;
-
-		next = min(base + size, end);
-		if (!npt_valid(npt, ent))
-			continue;
-		if (npt_is_table(npt, ent, level)) {
-			npt_protect_walk(op, npt_table_va(npt, ent, level),
-					 level - 1, addr, next, live);
-			continue;
-		}
-		op->found = true;
-		if (fmt->leaf_prot(ent) == op->prot)
-			continue;
-		op->changed = true;
-		if (addr == base && next == base + size) {
-			WRITE_ONCE(*ptep, fmt->mk_leaf(fmt->entry_oa(ent, level),
-						       level, op->prot,
-						       fmt->leaf_memtype(ent)));
-			continue;
-		}
-		child = npt_split(op, ent, level);
-		if (!child)
-			continue;
-		npt_protect_walk(op, child, level - 1, addr, next, false);
-		npt_link_split(op, ptep, child, live);
+	if (visit == AXAS_NPT_WALK_TABLE_POST) {
+		if (npt_was_split(op, ctx))
+			npt_link_split(op, ctx);
+		return 0;
 	}
+	if (!npt_valid(op->npt, ctx->old))
+		return 0;
+	op->found = true;
+	if (fmt->leaf_prot(ctx->old) == op->prot)
+		return 0;
+	op->changed = true;
+	if (!npt_whole(ctx)) {
+		npt_split(op, ctx);
+		return 0;
+	}
+	WRITE_ONCE(*ctx->ptep,
+		   fmt->mk_leaf(fmt->entry_oa(ctx->old, ctx->level), ctx->level,
+				op->prot, fmt->leaf_memtype(ctx->old)));
+	return 0;
 }
 
 /**
  * axas_npt_protect() - change the permissions of every leaf in a range
  * @npt: The table.
  * @gpa: First guest-physical address, 4 KiB aligned.
- * @size: Bytes, a non-zero multiple of 4 KiB.
- * @prot: New AXAS_NPT_PROT_*; write needs read.
+ * @size: Bytes, a non-zero multiple of 4 KiB, within the GPA width.
+ * @prot: New AXAS_PROT_*; write needs read.
  *
  * Holes stay holes; blocks partly inside the range are split. The flush
  * ops are called once when any valid entry changed.
  *
- * Context: Process context, may sleep; the caller excludes every other
- * writer of the table.
- * Return: 0; -EINVAL or -ERANGE for a bad range or @prot; -ENOENT when
- * nothing in the range is mapped; -ENOMEM with the table unchanged.
+ * Context: Process context, may sleep; the caller holds the lock for
+ * write.
+ * Return: 0; -ENOENT when nothing in the range is mapped; -ENOMEM with the
+ * table unchanged.
  */
 int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size,
 		     unsigned int prot)
 {
 	struct npt_op op;
+	struct axas_npt_walker walker = {
+		.cb	= npt_protect_visitor,
+		.arg	= &op,
+		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_POST,
+	};
 	int ret;
 
 	might_sleep();
-	ret = npt_check_range(npt, gpa, size);
-	if (ret)
-		return ret;
-	if (!npt_prot_ok(prot))
-		return -EINVAL;
+	npt_assert_write(npt);
 	npt_op_init(&op, npt, gpa, gpa + size);
 	op.prot = prot;
 	ret = npt_prealloc_splits(&op, true);
 	if (ret)
 		return ret;
-	npt_protect_walk(&op, npt->root, npt_root_level(npt), op.start,
-			 op.end, true);
+	axas_npt_walk(npt, gpa, size, &walker);
 	npt_op_finish(&op, false, NULL, NULL);
 	return op.found ? 0 : -ENOENT;
 }
@@ -948,7 +1059,7 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_protect);
 /**
  * axas_npt_lookup() - translate one guest-physical address
  * @npt: The table.
- * @gpa: Guest-physical address, any alignment.
+ * @gpa: Guest-physical address, any alignment, within the GPA width.
  * @leaf: Filled with the leaf mapping @gpa.
  *
  * Takes no lock: entries are read with READ_ONCE() under rcu_read_lock(),
@@ -957,67 +1068,69 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_protect);
  * arm64, while a block is being split) nothing.
  *
  * Context: Any context.
- * Return: 0, -ERANGE beyond the GPA width, or -ENOENT when not mapped.
+ * Return: 0, or -ENOENT when not mapped.
  */
 int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 {
-	const struct axas_npt_fmt *fmt = npt->fmt;
-	unsigned int level;
-	u64 *table;
-	int ret = -ENOENT;
+	int ret;
 
-	if (gpa >= BIT_ULL(npt->gpa_bits))
-		return -ERANGE;
 	rcu_read_lock();
-	table = npt->root;
-	for (level = npt_root_level(npt); ; level--) {
-		u64 ent = READ_ONCE(table[npt_index(npt, gpa, level)]);
-
-		if (!npt_valid(npt, ent))
-			break;
-		if (npt_is_table(npt, ent, level)) {
-			table = npt_table_va(npt, ent, level);
-			continue;
-		}
-		leaf->size = npt_size(level);
-		leaf->level = level;
-		leaf->hpa = npt_dec_oa(fmt, ent, level) +
-			    (gpa & (leaf->size - 1));
-		leaf->prot = npt_dec_prot(fmt, ent);
-		leaf->mt = npt_dec_memtype(fmt, ent);
-		ret = 0;
-		break;
-	}
+	ret = npt->fmt->lookup(npt, gpa, leaf);
 	rcu_read_unlock();
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_lookup);
 
-static unsigned int npt_missing_tables(struct axas_npt *npt, u64 gpa,
-				       unsigned int level)
+struct npt_install_data {
+	unsigned int level;
+	u64 leaf;
+	unsigned int missing;
+	struct npt_pool pool;
+};
+
+/* Count the tables an install at ->level needs; stop at the first gap. */
+static int npt_missing_visitor(struct axas_npt_visit_ctx *ctx,
+			       enum axas_npt_walk_flags visit)
 {
-	u64 *table = npt->root;
-	unsigned int l;
+	struct npt_install_data *in = ctx->arg;
 
-	for (l = npt_root_level(npt); l > level; l--) {
-		u64 ent = READ_ONCE(table[npt_index(npt, gpa, l)]);
+	if (visit == AXAS_NPT_WALK_TABLE_PRE)
+		return ctx->level == in->level ? -EEXIST : 0;
+	if (ctx->level > in->level && !ctx->old)
+		in->missing = ctx->level - in->level;
+	return 1;
+}
 
-		if (!npt_valid(npt, ent))
-			return l - level;
-		if (!npt_is_table(npt, ent, l))
-			return 0;
-		table = npt_table_va(npt, ent, l);
-	}
-	return 0;
+static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
+			       enum axas_npt_walk_flags visit)
+{
+	struct npt_install_data *in = ctx->arg;
+	int ret;
+
+	/* A table below the leaf's level: part of it is mapped. */
+	if (visit == AXAS_NPT_WALK_TABLE_PRE)
+		return ctx->level == in->level ? -EEXIST : 0;
+
+	if (ctx->old)
+		return -EEXIST;
+	if (ctx->level == in->level)
+		return cmpxchg(ctx->ptep, 0, in->leaf) ? -EEXIST : 0;
+	ret = npt_install_table(ctx, &in->pool);
+	/* A racing install may have put a block here instead. */
+	if (!ret && !npt_is_table(ctx->npt, READ_ONCE(*ctx->ptep), ctx->level))
+		ret = -EEXIST;
+	return ret;
 }
 
 /**
  * axas_npt_install() - install one leaf, for the fault path
  * @npt: The table.
- * @gpa: Guest-physical address, aligned to the leaf size.
+ * @gpa: Guest-physical address, aligned to the leaf size, within the GPA
+ *	 width.
  * @hpa: Host-physical address, aligned to the leaf size.
- * @level: Leaf level: 0 (4 KiB), 1 (2 MiB) or 2 (1 GiB).
- * @prot: AXAS_NPT_PROT_*; write needs read.
+ * @level: Leaf level: 0 (4 KiB), 1 (2 MiB) or 2 (1 GiB), at most the
+ *	   format's largest block below the root.
+ * @prot: AXAS_PROT_*; write needs read.
  * @mt: Memory type.
  *
  * Missing tables and the leaf are installed with cmpxchg, so installs of
@@ -1026,94 +1139,154 @@ static unsigned int npt_missing_tables(struct axas_npt *npt, u64 gpa,
  * present is never replaced, so a duplicate fault cannot swap out a frame
  * that already holds data.
  *
- * Context: Process context, may sleep; the caller excludes map, unmap and
- * protect (holds its lock shared).
+ * Context: Process context, may sleep; the caller holds the lock for read
+ * (or write).
  * Return: 0 when this call installed the leaf; -EEXIST when an entry (a
  * leaf, a block above it or a table below it) is already there and the
- * caller keeps its frame; -EINVAL, -ERANGE for bad arguments; -ENOMEM,
- * with nothing installed.
+ * caller keeps its frame; -ENOMEM, with nothing installed.
  */
 int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 		     unsigned int level, unsigned int prot,
-		     enum axas_npt_memtype mt)
+		     enum axas_memtype mt)
 {
-	const struct axas_npt_fmt *fmt = npt->fmt;
-	struct npt_pool pool = {};
-	unsigned int n;
-	u64 size;
-	u64 *ptep;
+	struct npt_install_data in = {
+		.level	= level,
+		.leaf	= npt->fmt->mk_leaf(hpa, level, prot, mt),
+	};
+	struct axas_npt_walker walker = {
+		.cb	= npt_missing_visitor,
+		.arg	= &in,
+		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE,
+	};
+	u64 size = axas_npt_level_size(level);
 	int ret;
 
 	might_sleep();
-	if (level > min_t(unsigned int, fmt->max_leaf_level,
-			  npt_root_level(npt)))
-		return -EINVAL;
-	size = npt_size(level);
-	ret = npt_check_range(npt, gpa, size);
-	if (ret)
+	ret = axas_npt_walk(npt, gpa, size, &walker);
+	if (ret < 0)
 		return ret;
-	if (!IS_ALIGNED(gpa | hpa, size) || !npt_prot_ok(prot) ||
-	    (mt != AXAS_NPT_MT_NORMAL && mt != AXAS_NPT_MT_DEVICE))
-		return -EINVAL;
-	if (hpa > BIT_ULL(fmt->oa_bits) - size)
-		return -ERANGE;
-
-	n = npt_missing_tables(npt, gpa, level);
-	while (pool.nr < n) {
+	/* Allocate first: an install that fails leaves no empty table. */
+	while (in.pool.nr < in.missing) {
 		u64 *table = npt_alloc_table(npt, 0);
 
 		if (!table) {
-			npt_pool_drain(npt, &pool);
+			npt_pool_drain(npt, &in.pool);
 			return -ENOMEM;
 		}
-		pool.tables[pool.nr++] = table;
+		in.pool.tables[in.pool.nr++] = table;
 	}
-	/* Tables are only ever added under a shared lock: the pool suffices. */
-	ptep = npt_walk_create(npt, gpa, level, &pool);
-	if (IS_ERR(ptep))
-		ret = PTR_ERR(ptep);
-	else if (cmpxchg(ptep, 0, fmt->mk_leaf(hpa, level, prot, mt)))
-		ret = -EEXIST;
-	npt_pool_drain(npt, &pool);
+	walker.cb = npt_install_visitor;
+	ret = axas_npt_walk(npt, gpa, size, &walker);
+	npt_pool_drain(npt, &in.pool);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_install);
 
-static int npt_dump_walk(struct axas_npt *npt, u64 *table, unsigned int level,
-			 axas_npt_dump_fn fn, void *arg)
+struct npt_leaves_data {
+	axas_npt_leaves_fn fn;
+	void *arg;
+};
+
+static int npt_leaves_visitor(struct axas_npt_visit_ctx *ctx,
+			      enum axas_npt_walk_flags visit)
 {
-	unsigned int i, nr = npt_nr_entries(npt, level);
-	int ret;
+	struct npt_leaves_data *ld = ctx->arg;
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
+	struct axas_npt_leaf leaf;
 
-	ret = fn(arg, virt_to_phys(table), level, nr, table);
-	if (ret || !level)
-		return ret;
-	for (i = 0; i < nr; i++) {
-		u64 ent = READ_ONCE(table[i]);
+	if (!npt_valid(ctx->npt, ctx->old))
+		return 0;
+	leaf.size = axas_npt_level_size(ctx->level);
+	leaf.level = ctx->level;
+	leaf.hpa = fmt->entry_oa(ctx->old, ctx->level);
+	leaf.prot = fmt->leaf_prot(ctx->old);
+	leaf.mt = fmt->leaf_memtype(ctx->old);
+	return ld->fn(ld->arg, ctx->addr, &leaf);
+}
 
-		if (!npt_valid(npt, ent) || !npt_is_table(npt, ent, level))
-			continue;
-		ret = npt_dump_walk(npt, npt_table_va(npt, ent, level),
-				    level - 1, fn, arg);
-		if (ret)
-			return ret;
-	}
-	return 0;
+/**
+ * axas_npt_leaves() - visit every valid leaf, in GPA order
+ * @npt: The table.
+ * @fn: Called with each leaf, decoded.
+ * @arg: Argument of @fn.
+ *
+ * Context: Process context, may sleep; the caller holds the lock (read is
+ * enough: concurrent installs may or may not be seen).
+ * Return: 0, or the first non-zero value @fn returned.
+ */
+int axas_npt_leaves(struct axas_npt *npt, axas_npt_leaves_fn fn, void *arg)
+{
+	struct npt_leaves_data ld = { .fn = fn, .arg = arg };
+	struct axas_npt_walker walker = {
+		.cb	= npt_leaves_visitor,
+		.arg	= &ld,
+		.flags	= AXAS_NPT_WALK_LEAF,
+	};
+
+	return axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &walker);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_leaves);
+
+struct npt_dump_data {
+	axas_npt_dump_fn fn;
+	void *arg;
+};
+
+static int npt_dump_visitor(struct axas_npt_visit_ctx *ctx,
+			    enum axas_npt_walk_flags visit)
+{
+	struct npt_dump_data *dd = ctx->arg;
+
+	return dd->fn(dd->arg, virt_to_phys(ctx->child),
+		      ALIGN_DOWN(ctx->addr, axas_npt_level_size(ctx->level)),
+		      ctx->level - 1, AXAS_NPT_PTRS, ctx->child);
 }
 
 /**
  * axas_npt_dump() - visit every table page, root first
  * @npt: The table.
- * @fn: Called for each table page, parents before children, in address
- *	order.
+ * @fn: Called for each table page with the GPA it translates, parents
+ *	before children, in address order.
  * @arg: Argument of @fn.
  *
- * Context: Process context; @fn may sleep. The caller excludes map, unmap
- * and protect; concurrent installs may or may not be seen.
+ * Context: Process context; @fn may sleep. The caller holds the lock
+ * (read is enough: concurrent installs may or may not be seen).
  * Return: 0, or the first non-zero value @fn returned.
  */
 int axas_npt_dump(struct axas_npt *npt, axas_npt_dump_fn fn, void *arg)
 {
-	return npt_dump_walk(npt, npt->root, npt_root_level(npt), fn, arg);
+	struct npt_dump_data dd = { .fn = fn, .arg = arg };
+	struct axas_npt_walker walker = {
+		.cb	= npt_dump_visitor,
+		.arg	= &dd,
+		.flags	= AXAS_NPT_WALK_TABLE_PRE,
+	};
+	unsigned int level = axas_npt_root_level(npt);
+	int ret;
+
+	npt_assert_held(npt);
+	ret = fn(arg, npt->root_pa, 0, level, axas_npt_nr_entries(npt, level),
+		 axas_npt_deref(npt, npt->root));
+	return ret ?: axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &walker);
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_dump);
+
+/**
+ * axas_npt_root_info() - what the hardware needs to walk the table
+ * @npt: The table.
+ * @info: Filled in: the generic fields here, the register values by the
+ *	  format.
+ *
+ * Context: Any context.
+ */
+void axas_npt_root_info(const struct axas_npt *npt,
+			struct axas_root_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->format = npt->fmt->id;
+	info->levels = npt->levels;
+	info->gpa_bits = npt->gpa_bits;
+	info->root_pa = npt->root_pa;
+	info->root_pages = 1U << npt->root_order;
+	npt->fmt->root_info(npt, info);
+}

@@ -60,19 +60,19 @@ static u64 s2_mk_table(phys_addr_t pa)
  * bit 7 write.
  */
 static u64 s2_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
-		      enum axas_npt_memtype mt)
+		      enum axas_memtype mt)
 {
 	u64 e = (pa & AXAS_S2_OA) | AXAS_S2_AF | AXAS_S2_VALID;
 
 	if (!level)
 		e |= AXAS_S2_TABLE;
-	if (prot & AXAS_NPT_PROT_R)
+	if (prot & AXAS_PROT_READ)
 		e |= AXAS_S2_S2AP_R;
-	if (prot & AXAS_NPT_PROT_W)
+	if (prot & AXAS_PROT_WRITE)
 		e |= AXAS_S2_S2AP_W;
-	if (!(prot & AXAS_NPT_PROT_X))
+	if (!(prot & AXAS_PROT_EXEC))
 		e |= AXAS_S2_XN;
-	if (mt == AXAS_NPT_MT_DEVICE)
+	if (mt == AXAS_MEM_DEVICE)
 		e |= FIELD_PREP(AXAS_S2_MEMATTR, AXAS_S2_MEMATTR_DEV_NGNRE);
 	else
 		e |= FIELD_PREP(AXAS_S2_MEMATTR, AXAS_S2_MEMATTR_NORMAL_WB) |
@@ -80,35 +80,55 @@ static u64 s2_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	return e;
 }
 
-bool axas_s2_entry_is_table(u64 e, unsigned int level)
+static bool s2_entry_is_table(u64 e, unsigned int level)
 {
 	return e & AXAS_S2_TABLE;
 }
 
-phys_addr_t axas_s2_entry_oa(u64 e, unsigned int level)
+static phys_addr_t s2_entry_oa(u64 e, unsigned int level)
 {
 	return e & AXAS_S2_OA;
 }
 
-unsigned int axas_s2_leaf_prot(u64 e)
+static unsigned int s2_leaf_prot(u64 e)
 {
-	return (e & AXAS_S2_S2AP_R ? AXAS_NPT_PROT_R : 0) |
-	       (e & AXAS_S2_S2AP_W ? AXAS_NPT_PROT_W : 0) |
-	       (e & AXAS_S2_XN ? 0 : AXAS_NPT_PROT_X);
+	return (e & AXAS_S2_S2AP_R ? AXAS_PROT_READ : 0) |
+	       (e & AXAS_S2_S2AP_W ? AXAS_PROT_WRITE : 0) |
+	       (e & AXAS_S2_XN ? 0 : AXAS_PROT_EXEC);
 }
 
-enum axas_npt_memtype axas_s2_leaf_memtype(u64 e)
+static enum axas_memtype s2_leaf_memtype(u64 e)
 {
 	return FIELD_GET(AXAS_S2_MEMATTR, e) == AXAS_S2_MEMATTR_NORMAL_WB ?
-	       AXAS_NPT_MT_NORMAL : AXAS_NPT_MT_DEVICE;
+	       AXAS_MEM_NORMAL : AXAS_MEM_DEVICE;
+}
+
+static int s2_lookup(const struct axas_npt *npt, u64 gpa,
+		     struct axas_npt_leaf *leaf)
+{
+	return axas_npt_lookup_tmpl(npt, gpa, leaf, AXAS_S2_VALID,
+				    s2_entry_is_table, s2_entry_oa,
+				    s2_leaf_prot, s2_leaf_memtype);
+}
+
+/* VTCR_EL2.PS is the host's physical width; assume the largest, 48 bits. */
+#define AXAS_S2_HOST_PA_BITS	48
+
+static void s2_root_info(const struct axas_npt *npt,
+			 struct axas_root_info *info)
+{
+	info->vttbr = axas_npt_arm64_vttbr_baddr(npt);
+	info->vtcr = axas_npt_arm64_vtcr(npt, AXAS_S2_HOST_PA_BITS);
 }
 
 const struct axas_npt_fmt axas_npt_arm64_s2 = {
 	.name		= "arm64-s2",
 	.id		= AXAS_FORMAT_ARM64_S2,
+	.native		= IS_ENABLED(CONFIG_ARM64),
 	.levels		= 4,
 	.gpa_bits	= 48,
 	.min_gpa_bits	= 32,
+	.default_gpa_bits = 40,		/* KVM's default IPA size */
 	.oa_bits	= 48,
 	.max_leaf_level	= 2,
 	.split_bbm	= true,
@@ -116,10 +136,12 @@ const struct axas_npt_fmt axas_npt_arm64_s2 = {
 	.levels_for	= s2_levels_for,
 	.mk_table	= s2_mk_table,
 	.mk_leaf	= s2_mk_leaf,
-	.entry_is_table	= axas_s2_entry_is_table,
-	.entry_oa	= axas_s2_entry_oa,
-	.leaf_prot	= axas_s2_leaf_prot,
-	.leaf_memtype	= axas_s2_leaf_memtype,
+	.entry_is_table	= s2_entry_is_table,
+	.entry_oa	= s2_entry_oa,
+	.leaf_prot	= s2_leaf_prot,
+	.leaf_memtype	= s2_leaf_memtype,
+	.lookup		= s2_lookup,
+	.root_info	= s2_root_info,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_arm64_s2);
 
@@ -131,12 +153,10 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_arm64_s2);
  * architecture requires. The caller adds the VMID (bits 63:48) and CnP.
  *
  * Context: Any context.
- * Return: the root's address in bits 47:1, or 0 for another format.
+ * Return: the root's address in bits 47:1.
  */
 u64 axas_npt_arm64_vttbr_baddr(const struct axas_npt *npt)
 {
-	if (npt->fmt != &axas_npt_arm64_s2)
-		return 0;
 	return npt->root_pa & AXAS_S2_VTTBR_BADDR;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_arm64_vttbr_baddr);
@@ -165,12 +185,10 @@ static u64 s2_ps(unsigned int bits)
  * 31 (RES1). The caller adds VS, HA/HD, and anything else it enables.
  *
  * Context: Any context.
- * Return: the VTCR_EL2 value, or 0 for another format.
+ * Return: the VTCR_EL2 value.
  */
 u64 axas_npt_arm64_vtcr(const struct axas_npt *npt, unsigned int pa_bits)
 {
-	if (npt->fmt != &axas_npt_arm64_s2)
-		return 0;
 	return FIELD_PREP(AXAS_S2_VTCR_T0SZ, 64 - npt->gpa_bits) |
 	       FIELD_PREP(AXAS_S2_VTCR_SL0, npt->levels - 2) |
 	       FIELD_PREP(AXAS_S2_VTCR_IRGN0, AXAS_S2_RGN_WBWA) |

@@ -40,7 +40,7 @@
 
 static u64 gstage_pa_to_ppn(phys_addr_t pa)
 {
-	return FIELD_PREP(AXAS_GSTAGE_PPN, pa >> 12);
+	return FIELD_PREP(AXAS_GSTAGE_PPN, pa >> AXAS_NPT_GRANULE_SHIFT);
 }
 
 /* Non-leaf entries: V only; A, D and U are reserved there. */
@@ -55,77 +55,124 @@ static u64 gstage_mk_table(phys_addr_t pa)
  * Svadu hosts never write the entry.
  */
 static u64 gstage_mk_leaf(phys_addr_t pa, unsigned int level,
-			  unsigned int prot, enum axas_npt_memtype mt)
+			  unsigned int prot, enum axas_memtype mt)
 {
 	u64 e = gstage_pa_to_ppn(pa) | AXAS_GSTAGE_V | AXAS_GSTAGE_U |
 		AXAS_GSTAGE_A;
 
-	if (prot & AXAS_NPT_PROT_R)
+	if (prot & AXAS_PROT_READ)
 		e |= AXAS_GSTAGE_R;
-	if (prot & AXAS_NPT_PROT_W)
+	if (prot & AXAS_PROT_WRITE)
 		e |= AXAS_GSTAGE_W | AXAS_GSTAGE_D;
-	if (prot & AXAS_NPT_PROT_X)
+	if (prot & AXAS_PROT_EXEC)
 		e |= AXAS_GSTAGE_X;
-	if (mt == AXAS_NPT_MT_DEVICE)
+	if (mt == AXAS_MEM_DEVICE)
 		e |= AXAS_GSTAGE_SW_DEVICE;
 	return e;
 }
 
-bool axas_gstage_entry_is_table(u64 e, unsigned int level)
+static bool gstage_entry_is_table(u64 e, unsigned int level)
 {
 	return !(e & AXAS_GSTAGE_RWX);
 }
 
-phys_addr_t axas_gstage_entry_oa(u64 e, unsigned int level)
+static phys_addr_t gstage_entry_oa(u64 e, unsigned int level)
 {
-	return (phys_addr_t)FIELD_GET(AXAS_GSTAGE_PPN, e) << 12;
+	return (phys_addr_t)FIELD_GET(AXAS_GSTAGE_PPN, e) << AXAS_NPT_GRANULE_SHIFT;
 }
 
-unsigned int axas_gstage_leaf_prot(u64 e)
+static unsigned int gstage_leaf_prot(u64 e)
 {
-	return (e & AXAS_GSTAGE_R ? AXAS_NPT_PROT_R : 0) |
-	       (e & AXAS_GSTAGE_W ? AXAS_NPT_PROT_W : 0) |
-	       (e & AXAS_GSTAGE_X ? AXAS_NPT_PROT_X : 0);
+	return (e & AXAS_GSTAGE_R ? AXAS_PROT_READ : 0) |
+	       (e & AXAS_GSTAGE_W ? AXAS_PROT_WRITE : 0) |
+	       (e & AXAS_GSTAGE_X ? AXAS_PROT_EXEC : 0);
 }
 
-enum axas_npt_memtype axas_gstage_leaf_memtype(u64 e)
+static enum axas_memtype gstage_leaf_memtype(u64 e)
 {
-	return e & AXAS_GSTAGE_SW_DEVICE ? AXAS_NPT_MT_DEVICE :
-	       AXAS_NPT_MT_NORMAL;
+	return e & AXAS_GSTAGE_SW_DEVICE ? AXAS_MEM_DEVICE :
+	       AXAS_MEM_NORMAL;
 }
 
-#define GSTAGE_FMT(_levels, _bits, _min_bits)				\
-	.levels		= _levels,					\
-	.gpa_bits	= _bits,					\
-	.min_gpa_bits	= _min_bits,					\
+static int gstage_lookup(const struct axas_npt *npt, u64 gpa,
+			 struct axas_npt_leaf *leaf)
+{
+	return axas_npt_lookup_tmpl(npt, gpa, leaf, AXAS_GSTAGE_V,
+				    gstage_entry_is_table, gstage_entry_oa,
+				    gstage_leaf_prot, gstage_leaf_memtype);
+}
+
+static u64 gstage_hgatp(const struct axas_npt *npt, u64 mode)
+{
+	return FIELD_PREP(AXAS_GSTAGE_HGATP_MODE, mode) |
+	       FIELD_PREP(AXAS_GSTAGE_HGATP_PPN,
+			  npt->root_pa >> AXAS_NPT_GRANULE_SHIFT);
+}
+
+static void gstage_sv39x4_root_info(const struct axas_npt *npt,
+				    struct axas_root_info *info)
+{
+	info->hgatp = gstage_hgatp(npt, AXAS_GSTAGE_HGATP_SV39X4);
+}
+
+static void gstage_sv48x4_root_info(const struct axas_npt *npt,
+				    struct axas_root_info *info)
+{
+	info->hgatp = gstage_hgatp(npt, AXAS_GSTAGE_HGATP_SV48X4);
+}
+
+static void gstage_sv57x4_root_info(const struct axas_npt *npt,
+				    struct axas_root_info *info)
+{
+	info->hgatp = gstage_hgatp(npt, AXAS_GSTAGE_HGATP_SV57X4);
+}
+
+/* The "x4" modes: two more GPA bits than the Sv mode, all in the root. */
+#define GSTAGE_FMT(_root_info)						\
 	.oa_bits	= 56,						\
 	.max_leaf_level	= 2,						\
 	.valid_mask	= AXAS_GSTAGE_V,				\
 	.mk_table	= gstage_mk_table,				\
 	.mk_leaf	= gstage_mk_leaf,				\
-	.entry_is_table	= axas_gstage_entry_is_table,			\
-	.entry_oa	= axas_gstage_entry_oa,				\
-	.leaf_prot	= axas_gstage_leaf_prot,			\
-	.leaf_memtype	= axas_gstage_leaf_memtype
+	.entry_is_table	= gstage_entry_is_table,			\
+	.entry_oa	= gstage_entry_oa,				\
+	.leaf_prot	= gstage_leaf_prot,				\
+	.leaf_memtype	= gstage_leaf_memtype,				\
+	.lookup		= gstage_lookup,				\
+	.root_info	= _root_info
 
 const struct axas_npt_fmt axas_npt_riscv_sv39x4 = {
 	.name		= "riscv-sv39x4",
 	.id		= AXAS_FORMAT_RISCV_SV39X4,
-	GSTAGE_FMT(3, 41, 41),
+	.levels		= 3,
+	.gpa_bits	= 41,
+	.min_gpa_bits	= 41,
+	.default_gpa_bits = 41,
+	GSTAGE_FMT(gstage_sv39x4_root_info),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv39x4);
 
 const struct axas_npt_fmt axas_npt_riscv_sv48x4 = {
 	.name		= "riscv-sv48x4",
 	.id		= AXAS_FORMAT_RISCV_SV48X4,
-	GSTAGE_FMT(4, 50, 50),
+	/* KVM's choice when the host has no Sv57x4. */
+	.native		= IS_ENABLED(CONFIG_RISCV),
+	.levels		= 4,
+	.gpa_bits	= 50,
+	.min_gpa_bits	= 50,
+	.default_gpa_bits = 50,
+	GSTAGE_FMT(gstage_sv48x4_root_info),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv48x4);
 
 const struct axas_npt_fmt axas_npt_riscv_sv57x4 = {
 	.name		= "riscv-sv57x4",
 	.id		= AXAS_FORMAT_RISCV_SV57X4,
-	GSTAGE_FMT(5, 59, 59),
+	.levels		= 5,
+	.gpa_bits	= 59,
+	.min_gpa_bits	= 59,
+	.default_gpa_bits = 59,
+	GSTAGE_FMT(gstage_sv57x4_root_info),
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv57x4);
 
@@ -137,21 +184,13 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv57x4);
  * 16 KiB-aligned root in bits 43:0; the caller adds the VMID (bits 57:44).
  *
  * Context: Any context.
- * Return: the hgatp value, or 0 for another format.
+ * Return: the hgatp value its format's root_info hook gives.
  */
 u64 axas_npt_riscv_hgatp(const struct axas_npt *npt)
 {
-	u64 mode;
+	struct axas_root_info info = {};
 
-	if (npt->fmt == &axas_npt_riscv_sv39x4)
-		mode = AXAS_GSTAGE_HGATP_SV39X4;
-	else if (npt->fmt == &axas_npt_riscv_sv48x4)
-		mode = AXAS_GSTAGE_HGATP_SV48X4;
-	else if (npt->fmt == &axas_npt_riscv_sv57x4)
-		mode = AXAS_GSTAGE_HGATP_SV57X4;
-	else
-		return 0;
-	return FIELD_PREP(AXAS_GSTAGE_HGATP_MODE, mode) |
-	       FIELD_PREP(AXAS_GSTAGE_HGATP_PPN, npt->root_pa >> 12);
+	npt->fmt->root_info(npt, &info);
+	return info.hgatp;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_hgatp);

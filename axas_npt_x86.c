@@ -43,17 +43,17 @@ static u64 ept_mk_table(phys_addr_t pa)
  * A is always set and D with W, so hardware A/D updates never happen.
  */
 static u64 ept_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
-		       enum axas_npt_memtype mt)
+		       enum axas_memtype mt)
 {
 	u64 e = (pa & AXAS_EPT_OA) | AXAS_EPT_A;
 
-	if (prot & AXAS_NPT_PROT_R)
+	if (prot & AXAS_PROT_READ)
 		e |= AXAS_EPT_R;
-	if (prot & AXAS_NPT_PROT_W)
+	if (prot & AXAS_PROT_WRITE)
 		e |= AXAS_EPT_W | AXAS_EPT_D;
-	if (prot & AXAS_NPT_PROT_X)
+	if (prot & AXAS_PROT_EXEC)
 		e |= AXAS_EPT_X;
-	if (mt == AXAS_NPT_MT_DEVICE)
+	if (mt == AXAS_MEM_DEVICE)
 		e |= FIELD_PREP(AXAS_EPT_MT, AXAS_EPT_MT_UC);
 	else
 		e |= FIELD_PREP(AXAS_EPT_MT, AXAS_EPT_MT_WB) | AXAS_EPT_IPAT;
@@ -62,54 +62,77 @@ static u64 ept_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	return e;
 }
 
-bool axas_ept_entry_is_table(u64 e, unsigned int level)
+static bool ept_entry_is_table(u64 e, unsigned int level)
 {
 	return !(e & AXAS_EPT_PS);
 }
 
-phys_addr_t axas_ept_entry_oa(u64 e, unsigned int level)
+static phys_addr_t ept_entry_oa(u64 e, unsigned int level)
 {
 	return e & AXAS_EPT_OA;
 }
 
-unsigned int axas_ept_leaf_prot(u64 e)
+static unsigned int ept_leaf_prot(u64 e)
 {
-	return (e & AXAS_EPT_R ? AXAS_NPT_PROT_R : 0) |
-	       (e & AXAS_EPT_W ? AXAS_NPT_PROT_W : 0) |
-	       (e & AXAS_EPT_X ? AXAS_NPT_PROT_X : 0);
+	return (e & AXAS_EPT_R ? AXAS_PROT_READ : 0) |
+	       (e & AXAS_EPT_W ? AXAS_PROT_WRITE : 0) |
+	       (e & AXAS_EPT_X ? AXAS_PROT_EXEC : 0);
 }
 
-enum axas_npt_memtype axas_ept_leaf_memtype(u64 e)
+static enum axas_memtype ept_leaf_memtype(u64 e)
 {
 	return FIELD_GET(AXAS_EPT_MT, e) == AXAS_EPT_MT_WB ?
-	       AXAS_NPT_MT_NORMAL : AXAS_NPT_MT_DEVICE;
+	       AXAS_MEM_NORMAL : AXAS_MEM_DEVICE;
 }
 
-#define EPT_FMT(_levels, _bits, _min_bits)				\
-	.levels		= _levels,					\
-	.gpa_bits	= _bits,					\
-	.min_gpa_bits	= _min_bits,					\
+static int ept_lookup(const struct axas_npt *npt, u64 gpa,
+		      struct axas_npt_leaf *leaf)
+{
+	return axas_npt_lookup_tmpl(npt, gpa, leaf, AXAS_EPT_RWX,
+				    ept_entry_is_table, ept_entry_oa,
+				    ept_leaf_prot, ept_leaf_memtype);
+}
+
+/* Both EPT formats are walked with the accessed and dirty flags on. */
+static void ept_root_info(const struct axas_npt *npt,
+			  struct axas_root_info *info)
+{
+	info->eptp = axas_npt_x86_eptp(npt, true);
+}
+
+#define EPT_FMT							\
 	.oa_bits	= 52,						\
 	.max_leaf_level	= 2,						\
 	.valid_mask	= AXAS_EPT_RWX,					\
 	.mk_table	= ept_mk_table,					\
 	.mk_leaf	= ept_mk_leaf,					\
-	.entry_is_table	= axas_ept_entry_is_table,			\
-	.entry_oa	= axas_ept_entry_oa,				\
-	.leaf_prot	= axas_ept_leaf_prot,				\
-	.leaf_memtype	= axas_ept_leaf_memtype
+	.entry_is_table	= ept_entry_is_table,				\
+	.entry_oa	= ept_entry_oa,					\
+	.leaf_prot	= ept_leaf_prot,				\
+	.leaf_memtype	= ept_leaf_memtype,				\
+	.lookup		= ept_lookup,					\
+	.root_info	= ept_root_info
 
 const struct axas_npt_fmt axas_npt_x86_ept4 = {
 	.name		= "x86-ept4",
 	.id		= AXAS_FORMAT_X86_EPT4,
-	EPT_FMT(4, 48, 48),
+	.native		= IS_ENABLED(CONFIG_X86_64),
+	.levels		= 4,
+	.gpa_bits	= 48,
+	.min_gpa_bits	= 48,
+	.default_gpa_bits = 48,
+	EPT_FMT,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_x86_ept4);
 
 const struct axas_npt_fmt axas_npt_x86_ept5 = {
 	.name		= "x86-ept5",
 	.id		= AXAS_FORMAT_X86_EPT5,
-	EPT_FMT(5, 57, 57),
+	.levels		= 5,
+	.gpa_bits	= 57,
+	.min_gpa_bits	= 57,
+	.default_gpa_bits = 57,
+	EPT_FMT,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_x86_ept5);
 
@@ -123,12 +146,10 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_x86_ept5);
  * structures in bits 2:0.
  *
  * Context: Any context.
- * Return: the EPTP value, or 0 when @npt is not an EPT table.
+ * Return: the EPTP value.
  */
 u64 axas_npt_x86_eptp(const struct axas_npt *npt, bool ad)
 {
-	if (npt->fmt != &axas_npt_x86_ept4 && npt->fmt != &axas_npt_x86_ept5)
-		return 0;
 	return (npt->root_pa & AXAS_EPT_OA) |
 	       (u64)(npt->levels - 1) << AXAS_EPTP_WALK_SHIFT |
 	       AXAS_EPTP_MT_WB | (ad ? AXAS_EPTP_AD : 0);

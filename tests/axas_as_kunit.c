@@ -22,6 +22,7 @@
 #include <linux/vmstat.h>
 
 #include "axas_internal.h"
+#include "axas_kunit_fail.h"
 
 #define AS_RW		(AXAS_PROT_READ | AXAS_PROT_WRITE)
 #define AS_POP		AXAS_MAP_ALLOC_POPULATE
@@ -811,6 +812,14 @@ static void as_test_map_errors(struct kunit *test)
 			-ERANGE);
 	KUNIT_EXPECT_EQ(test, axas_map_linear(as, top - SZ_4K, SZ_8K, AS_HPA,
 					      AS_RW, AXAS_MEM_NORMAL), -ERANGE);
+	/* An HPA range beyond the format's output width: -ERANGE. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_4M, SZ_4K,
+					      BIT_ULL(as->npt.fmt->oa_bits),
+					      AS_RW, AXAS_MEM_NORMAL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_4M, SZ_8K,
+					      BIT_ULL(as->npt.fmt->oa_bits) -
+					      SZ_4K, AS_RW, AXAS_MEM_NORMAL),
+			-ERANGE);
 
 	/* Malformed: -EINVAL. */
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M + 1, SZ_4K,
@@ -1226,10 +1235,10 @@ static void as_test_fail_nth_linear(struct kunit *test)
 					     AS_POP), 0);
 	as_stats(as, &before);
 	for (n = 1; n <= AS_FAIL_MAX; n++) {
-		as->npt.fail_nth = n;
+		axas_kunit_fail_nth(test, n);
 		ret = axas_map_linear(as, AS_GPA, size, AS_HPA, AS_RW,
 				      AXAS_MEM_NORMAL);
-		as->npt.fail_nth = 0;
+		axas_kunit_fail_nth(test, 0);
 		if (!ret)
 			break;
 		as_fail_sweep_check(test, as, &before, ret, n);
@@ -1259,9 +1268,9 @@ static void as_test_fail_nth_populate(struct kunit *test)
 
 	as_stats(as, &before);
 	for (n = 1; n <= AS_FAIL_MAX; n++) {
-		as->npt.fail_nth = n;
+		axas_kunit_fail_nth(test, n);
 		ret = axas_map_alloc(as, gpa, size, AS_RW, AS_POP | AS_HUGE);
-		as->npt.fail_nth = 0;
+		axas_kunit_fail_nth(test, 0);
 		if (!ret)
 			break;
 		as_fail_sweep_check(test, as, &before, ret, n);
@@ -1297,9 +1306,9 @@ static void as_test_fail_nth_split(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, before.leaves_2m, 1);
 
 	for (n = 1; n <= AS_FAIL_MAX; n++) {
-		as->npt.fail_nth = n;
+		axas_kunit_fail_nth(test, n);
 		ret = axas_unmap(as, gpa + SZ_4K, SZ_4K);
-		as->npt.fail_nth = 0;
+		axas_kunit_fail_nth(test, 0);
 		if (!ret)
 			break;
 		as_fail_sweep_check(test, as, &before, ret, n);
@@ -1319,9 +1328,9 @@ static void as_test_fail_nth_split(struct kunit *test)
 	as_stats(as, &before);
 	KUNIT_ASSERT_EQ(test, before.leaves_2m, 1);
 	for (n = 1; n <= AS_FAIL_MAX; n++) {
-		as->npt.fail_nth = n;
+		axas_kunit_fail_nth(test, n);
 		ret = axas_protect(as, gpa + SZ_16K, SZ_4K, AXAS_PROT_READ);
-		as->npt.fail_nth = 0;
+		axas_kunit_fail_nth(test, 0);
 		if (!ret)
 			break;
 		as_fail_sweep_check(test, as, &before, ret, n);

@@ -11,18 +11,19 @@
 #include <kunit/test.h>
 #include <linux/array_size.h>
 #include <linux/bits.h>
+#include <linux/err.h>
 #include <linux/sizes.h>
 
 #include "axas_npt.h"
 
-#define P_R	AXAS_NPT_PROT_R
-#define P_W	AXAS_NPT_PROT_W
-#define P_X	AXAS_NPT_PROT_X
+#define P_R	AXAS_PROT_READ
+#define P_W	AXAS_PROT_WRITE
+#define P_X	AXAS_PROT_EXEC
 #define P_RW	(P_R | P_W)
 #define P_RX	(P_R | P_X)
 #define P_RWX	(P_R | P_W | P_X)
-#define MT_WB	AXAS_NPT_MT_NORMAL
-#define MT_DEV	AXAS_NPT_MT_DEVICE
+#define MT_WB	AXAS_MEM_NORMAL
+#define MT_DEV	AXAS_MEM_DEVICE
 
 /* Sample output addresses, aligned for each leaf size. */
 #define PA_4K	0x12345000ULL
@@ -34,7 +35,7 @@ struct kat_leaf {
 	u64 pa;
 	unsigned int level;
 	unsigned int prot;
-	enum axas_npt_memtype mt;
+	enum axas_memtype mt;
 	u64 want;
 };
 
@@ -705,7 +706,7 @@ struct kat_dump {
 	u64 e1[AXAS_NPT_MAX_LEVELS];
 };
 
-static int kat_dump_cb(void *arg, phys_addr_t pa, unsigned int level,
+static int kat_dump_cb(void *arg, phys_addr_t pa, u64 gpa, unsigned int level,
 		       unsigned int nr, const u64 *entries)
 {
 	struct kat_dump *d = arg;
@@ -757,39 +758,41 @@ static void kat_walk_written(struct kunit *test)
 /*
  * Write without read is reserved in the G-stage (RWX = 010, 110) and an
  * EPT misconfiguration; stage 2 could encode it (S2AP = 0b10) but axas
- * documents one rule for every format: map, protect and install reject it
- * with -EINVAL, as they reject no rights and unknown rights, and change
+ * documents one rule for every format: the API (map, protect) rejects it
+ * with -EINVAL, as it rejects no rights and unknown rights, and changes
  * nothing.
  */
 static const unsigned int kat_bad_prots[] = { P_W, P_W | P_X, 0, BIT(3) };
 
 static void kat_reject_one(struct kunit *test, const struct axas_npt_fmt *fmt)
 {
-	struct axas_npt npt;
-	struct axas_npt_leaf leaf;
+	struct axas_params params = { .format = fmt->id };
+	struct axas *as;
+	phys_addr_t hpa;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, axas_npt_init(&npt, fmt, 0, NULL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_map(&npt, 0, PA_4K, SZ_4K, P_R,
-					   MT_WB), 0);
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, 0, SZ_4K, PA_4K, P_R,
+					      AXAS_MEM_NORMAL), 0);
 	for (i = 0; i < ARRAY_SIZE(kat_bad_prots); i++) {
 		unsigned int prot = kat_bad_prots[i];
 
-		KUNIT_EXPECT_EQ_MSG(test, axas_npt_map(&npt, SZ_4K, PA_4K,
-						       SZ_4K, prot, MT_WB),
+		KUNIT_EXPECT_EQ_MSG(test, axas_map_linear(as, SZ_4K, SZ_4K,
+							  PA_4K, prot,
+							  AXAS_MEM_NORMAL),
 				    -EINVAL, "%s: prot %#x", fmt->name, prot);
-		KUNIT_EXPECT_EQ_MSG(test, axas_npt_install(&npt, SZ_4K,
-							   PA_4K, 0, prot,
-							   MT_WB),
+		KUNIT_EXPECT_EQ_MSG(test, axas_map_alloc(as, SZ_4K, SZ_4K,
+							 prot, 0),
 				    -EINVAL, "%s: prot %#x", fmt->name, prot);
-		KUNIT_EXPECT_EQ_MSG(test, axas_npt_protect(&npt, 0, SZ_4K,
-							   prot),
+		KUNIT_EXPECT_EQ_MSG(test, axas_protect(as, 0, SZ_4K, prot),
 				    -EINVAL, "%s: prot %#x", fmt->name, prot);
 	}
-	KUNIT_EXPECT_EQ(test, axas_npt_lookup(&npt, SZ_4K, &leaf), -ENOENT);
-	KUNIT_ASSERT_EQ(test, axas_npt_lookup(&npt, 0, &leaf), 0);
-	KUNIT_EXPECT_EQ(test, leaf.prot, P_R);
-	axas_npt_destroy(&npt, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, SZ_4K, &hpa), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, 0, &hpa), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, 0, P_R | P_W),
+			AXAS_FAULT_PERM);
+	axas_put(as);
 }
 
 static void kat_reject_write_only(struct kunit *test)

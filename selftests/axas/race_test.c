@@ -1647,4 +1647,95 @@ TEST_F(axas_as, race_close)
 	free(u);
 }
 
+/*
+ * ptdump while faults install tables: one thread faults pages spread over
+ * a lazy region in a seeded order (each fault may add table pages), the
+ * test reads debugfs ptdump and pt_raw meanwhile. Every read succeeds and
+ * every ptdump line describes leaves inside the region; a table installed
+ * in the middle of a dump is seen or not, never an error.
+ */
+#define PD_LEN		(64 * SZ_2M)
+
+struct pd {
+	int fd;
+	uint64_t seed;
+	uint64_t budget;
+	int failed, done;
+	unsigned long faults;
+};
+
+static void *pd_faulter(void *arg)
+{
+	struct pd *p = arg;
+	uint64_t r = p->seed, t0 = now_ns(), gpa;
+	int ret;
+
+	do {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		/* 2 MiB apart: most faults need a new level-0 table. */
+		gpa = G0 + (r >> 33) % (PD_LEN / SZ_2M) * SZ_2M +
+		      (r >> 20) % 512 * SZ_4K;
+		ret = fault(p->fd, gpa, RW);
+		if (ret != AXAS_FAULT_MAPPED && ret != AXAS_FAULT_SPURIOUS) {
+			__atomic_store_n(&p->failed, ret ?: -1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		p->faults++;
+	} while (now_ns() - t0 < p->budget && p->faults < 4096);
+	__atomic_store_n(&p->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+TEST_F(axas_as, race_ptdump)
+{
+	struct pd p = { .fd = self->fd };
+	unsigned long dumps = 0, lines = 0;
+	char path[64], raw[64], *buf, *line;
+	struct axas_as_info info;
+	unsigned long long lo, hi;
+	pthread_t tid;
+	size_t len;
+
+	if (access(AXAS_DEBUGFS, R_OK))
+		SKIP(return, "no debugfs at " AXAS_DEBUGFS);
+	p.seed = rt_seed(_metadata);
+	p.budget = rt_budget_ns(variant);
+	ASSERT_EQ(0, as_info(self->fd, &info));
+	snprintf(path, sizeof(path), AXAS_DEBUGFS "/%u/ptdump", info.out_id);
+	snprintf(raw, sizeof(raw), AXAS_DEBUGFS "/%u/pt_raw", info.out_id);
+	ASSERT_EQ(0, map_alloc(self->fd, G0, PD_LEN, RW, 0));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, pd_faulter, &p));
+	do {
+		buf = read_file(path, &len);
+		if (!buf) {
+			__atomic_store_n(&p.failed, -errno, __ATOMIC_SEQ_CST);
+			break;
+		}
+		for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			if (line[0] == '#')
+				continue;
+			if (sscanf(line, "0x%llx-0x%llx", &lo, &hi) != 2 ||
+			    lo < G0 || hi > G0 + PD_LEN || lo >= hi) {
+				TH_LOG("bad ptdump line: %s", line);
+				__atomic_store_n(&p.failed, -EIO, __ATOMIC_SEQ_CST);
+				break;
+			}
+			lines++;
+		}
+		free(buf);
+		buf = read_file(raw, &len);
+		if (!buf) {
+			__atomic_store_n(&p.failed, -errno, __ATOMIC_SEQ_CST);
+			break;
+		}
+		free(buf);
+		dumps++;
+	} while (!__atomic_load_n(&p.done, __ATOMIC_SEQ_CST) && !p.failed);
+	pthread_join(tid, NULL);
+	TH_LOG("%lu faults, %lu dumps, %lu ptdump lines", p.faults, dumps,
+	       lines);
+	ASSERT_EQ(0, p.failed);
+	ASSERT_LT(0, dumps);
+}
+
 TEST_HARNESS_MAIN
