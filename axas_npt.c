@@ -1290,3 +1290,4 @@ void axas_npt_root_info(const struct axas_npt *npt,
 	info->root_pages = 1U << npt->root_order;
 	npt->fmt->root_info(npt, info);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_info);

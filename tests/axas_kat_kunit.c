@@ -634,8 +634,13 @@ static void kat_gstage_hgatp(struct kunit *test)
 	}
 }
 
-/* Each root-register function answers 0 for the other formats' tables. */
-static void kat_root_other_formats(struct kunit *test)
+/*
+ * Each format's root_info fills the generic fields and its own registers
+ * only: EPTP (root | walk length 3 << 3 | WB 6 | A/D bit 6); VTTBR.BADDR
+ * and VTCR_EL2 for a 40-bit IPA, 3 levels, PS for a 48-bit host (T0SZ 24,
+ * SL0 1, 0x3500, PS 5, RES1); hgatp MODE 9 (Sv48x4) and the root's PPN.
+ */
+static void kat_root_info(struct kunit *test)
 {
 	struct axas_npt ept = { .fmt = &axas_npt_x86_ept4, .levels = 4,
 				.gpa_bits = 48, .root_pa = 0x1000 };
@@ -643,15 +648,27 @@ static void kat_root_other_formats(struct kunit *test)
 			       .gpa_bits = 40, .root_pa = 0x2000 };
 	struct axas_npt gs = { .fmt = &axas_npt_riscv_sv48x4, .levels = 4,
 			       .gpa_bits = 50, .root_pa = 0x4000 };
+	struct axas_root_info info;
 
-	KUNIT_EXPECT_EQ(test, axas_npt_x86_eptp(&s2, true), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_x86_eptp(&gs, true), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_arm64_vtcr(&ept, 48), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_arm64_vtcr(&gs, 48), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_arm64_vttbr_baddr(&ept), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_arm64_vttbr_baddr(&gs), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_riscv_hgatp(&ept), 0);
-	KUNIT_EXPECT_EQ(test, axas_npt_riscv_hgatp(&s2), 0);
+	axas_npt_root_info(&ept, &info);
+	KUNIT_EXPECT_EQ(test, info.format, AXAS_FORMAT_X86_EPT4);
+	KUNIT_EXPECT_EQ(test, info.levels, 4);
+	KUNIT_EXPECT_EQ(test, info.gpa_bits, 48);
+	KUNIT_EXPECT_EQ(test, info.root_pa, 0x1000);
+	KUNIT_EXPECT_EQ(test, info.root_pages, 1);
+	KUNIT_EXPECT_EQ(test, info.eptp, 0x105eULL);
+	KUNIT_EXPECT_EQ(test, info.vttbr | info.vtcr | info.hgatp, 0);
+
+	axas_npt_root_info(&s2, &info);
+	KUNIT_EXPECT_EQ(test, info.format, AXAS_FORMAT_ARM64_S2);
+	KUNIT_EXPECT_EQ(test, info.vttbr, 0x2000ULL);
+	KUNIT_EXPECT_EQ(test, info.vtcr, 0x80053558ULL);
+	KUNIT_EXPECT_EQ(test, info.eptp | info.hgatp, 0);
+
+	axas_npt_root_info(&gs, &info);
+	KUNIT_EXPECT_EQ(test, info.format, AXAS_FORMAT_RISCV_SV48X4);
+	KUNIT_EXPECT_EQ(test, info.hgatp, 0x9000000000000004ULL);
+	KUNIT_EXPECT_EQ(test, info.eptp | info.vttbr | info.vtcr, 0);
 }
 
 /*
@@ -816,7 +833,7 @@ static struct kunit_case axas_kat_cases[] = {
 	KUNIT_CASE(kat_gstage_leaf),
 	KUNIT_CASE(kat_gstage_table),
 	KUNIT_CASE(kat_gstage_hgatp),
-	KUNIT_CASE(kat_root_other_formats),
+	KUNIT_CASE(kat_root_info),
 	KUNIT_CASE(kat_walk_written),
 	KUNIT_CASE(kat_reject_write_only),
 	{}
