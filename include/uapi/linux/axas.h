@@ -18,20 +18,25 @@
 
 #define AXAS_TYPE	0xAF
 
+/*
+ * ioctl numbers: _IO(AXAS_TYPE, AXAS_CMD_*). Every value is ABI and is
+ * written out, so that reordering or inserting an enumerator can never
+ * renumber a command; a new command takes the next free number.
+ */
 enum {
 	AXAS_CMD_BASE = 0x80,
-	AXAS_CMD_GET_INFO = AXAS_CMD_BASE,
-	AXAS_CMD_CREATE,
-	AXAS_CMD_AS_INFO,
-	AXAS_CMD_MAP_LINEAR,
-	AXAS_CMD_MAP_ALLOC,
-	AXAS_CMD_UNMAP,
-	AXAS_CMD_PROTECT,
-	AXAS_CMD_HANDLE_FAULT,
-	AXAS_CMD_TRANSLATE,
-	AXAS_CMD_READ,
-	AXAS_CMD_WRITE,
-	AXAS_CMD_GET_STATS,
+	AXAS_CMD_GET_INFO = 0x80,
+	AXAS_CMD_CREATE = 0x81,
+	AXAS_CMD_AS_INFO = 0x82,
+	AXAS_CMD_MAP_LINEAR = 0x83,
+	AXAS_CMD_MAP_ALLOC = 0x84,
+	AXAS_CMD_UNMAP = 0x85,
+	AXAS_CMD_PROTECT = 0x86,
+	AXAS_CMD_HANDLE_FAULT = 0x87,
+	AXAS_CMD_TRANSLATE = 0x88,
+	AXAS_CMD_READ = 0x89,
+	AXAS_CMD_WRITE = 0x8a,
+	AXAS_CMD_GET_STATS = 0x8b,
 };
 
 /**
