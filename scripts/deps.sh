@@ -10,7 +10,7 @@ PKGS=(
 	gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
 	libc6-dev-arm64-cross libc6-dev-riscv64-cross
 	flex bison bc libelf-dev libssl-dev cpio xz-utils kmod pahole ccache
-	sparse busybox-static python3-docutils make gcc
+	sparse busybox-static python3-docutils python3-sphinx make gcc
 )
 
 missing=()

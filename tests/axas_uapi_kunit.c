@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the /dev/axas ioctl dispatcher: the size contract every
- * command shares, exercised with real user memory.
+ * command shares, exercised with real user memory; and the uAPI's binary
+ * interface (ioctl numbers, constants, struct layouts) pinned to literals.
  */
 #include <kunit/test.h>
 #include <linux/mman.h>
@@ -139,6 +140,307 @@ static void axas_uapi_bad_pointer(struct kunit *test)
 					     (unsigned long)-8L), -EFAULT);
 }
 
+/*
+ * The ABI, pinned: every ioctl number, every uAPI constant, and the size
+ * and layout of every uAPI struct, each against a literal written down
+ * from the header as released. A change here breaks every VMM built
+ * against an older header; if it is intended, it is a new command or an
+ * appended field, never an edit of these numbers.
+ */
+struct axas_abi_const {
+	const char *name;
+	u64 value;
+	u64 expect;
+};
+
+#define AXAS_ABI_CONST(_name, _expect) { #_name, (u64)(_name), _expect }
+
+/*
+ * _IO(type, nr) is (type << 8) | nr where _IOC_NONE is 0: asm-generic,
+ * which x86, arm64 and riscv use.
+ */
+static const struct axas_abi_const axas_abi_ioctls[] = {
+	AXAS_ABI_CONST(AXAS_GET_INFO, 0xaf80),
+	AXAS_ABI_CONST(AXAS_CREATE, 0xaf81),
+	AXAS_ABI_CONST(AXAS_AS_INFO, 0xaf82),
+	AXAS_ABI_CONST(AXAS_MAP_LINEAR, 0xaf83),
+	AXAS_ABI_CONST(AXAS_MAP_ALLOC, 0xaf84),
+	AXAS_ABI_CONST(AXAS_UNMAP, 0xaf85),
+	AXAS_ABI_CONST(AXAS_PROTECT, 0xaf86),
+	AXAS_ABI_CONST(AXAS_HANDLE_FAULT, 0xaf87),
+	AXAS_ABI_CONST(AXAS_TRANSLATE, 0xaf88),
+	AXAS_ABI_CONST(AXAS_READ, 0xaf89),
+	AXAS_ABI_CONST(AXAS_WRITE, 0xaf8a),
+	AXAS_ABI_CONST(AXAS_GET_STATS, 0xaf8b),
+};
+
+static const struct axas_abi_const axas_abi_consts[] = {
+	AXAS_ABI_CONST(AXAS_TYPE, 0xaf),
+	AXAS_ABI_CONST(AXAS_CMD_BASE, 0x80),
+	AXAS_ABI_CONST(AXAS_CMD_GET_INFO, 0x80),
+	AXAS_ABI_CONST(AXAS_CMD_CREATE, 0x81),
+	AXAS_ABI_CONST(AXAS_CMD_AS_INFO, 0x82),
+	AXAS_ABI_CONST(AXAS_CMD_MAP_LINEAR, 0x83),
+	AXAS_ABI_CONST(AXAS_CMD_MAP_ALLOC, 0x84),
+	AXAS_ABI_CONST(AXAS_CMD_UNMAP, 0x85),
+	AXAS_ABI_CONST(AXAS_CMD_PROTECT, 0x86),
+	AXAS_ABI_CONST(AXAS_CMD_HANDLE_FAULT, 0x87),
+	AXAS_ABI_CONST(AXAS_CMD_TRANSLATE, 0x88),
+	AXAS_ABI_CONST(AXAS_CMD_READ, 0x89),
+	AXAS_ABI_CONST(AXAS_CMD_WRITE, 0x8a),
+	AXAS_ABI_CONST(AXAS_CMD_GET_STATS, 0x8b),
+	AXAS_ABI_CONST(AXAS_FORMAT_DEFAULT, 0),
+	AXAS_ABI_CONST(AXAS_FORMAT_X86_EPT4, 1),
+	AXAS_ABI_CONST(AXAS_FORMAT_X86_EPT5, 2),
+	AXAS_ABI_CONST(AXAS_FORMAT_ARM64_S2, 3),
+	AXAS_ABI_CONST(AXAS_FORMAT_RISCV_SV39X4, 4),
+	AXAS_ABI_CONST(AXAS_FORMAT_RISCV_SV48X4, 5),
+	AXAS_ABI_CONST(AXAS_FORMAT_RISCV_SV57X4, 6),
+	AXAS_ABI_CONST(AXAS_PROT_READ, 0x1),
+	AXAS_ABI_CONST(AXAS_PROT_WRITE, 0x2),
+	AXAS_ABI_CONST(AXAS_PROT_EXEC, 0x4),
+	AXAS_ABI_CONST(AXAS_PROT_RWX, 0x7),
+	AXAS_ABI_CONST(AXAS_MEM_NORMAL, 0),
+	AXAS_ABI_CONST(AXAS_MEM_DEVICE, 1),
+	AXAS_ABI_CONST(AXAS_MAP_ALLOC_POPULATE, 0x1),
+	AXAS_ABI_CONST(AXAS_MAP_ALLOC_HUGE, 0x2),
+	AXAS_ABI_CONST(AXAS_FAULT_MAPPED, 1),
+	AXAS_ABI_CONST(AXAS_FAULT_SPURIOUS, 2),
+	AXAS_ABI_CONST(AXAS_FAULT_NOT_MAPPED, 3),
+	AXAS_ABI_CONST(AXAS_FAULT_PERM, 4),
+	AXAS_ABI_CONST(AXAS_RW_FAULT_IN, 0x1),
+};
+
+static void axas_uapi_abi_check_consts(struct kunit *test,
+				       const struct axas_abi_const *c,
+				       unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ_MSG(test, c[i].value, c[i].expect,
+				    "ABI break: %s is %#llx, was %#llx",
+				    c[i].name, c[i].value, c[i].expect);
+}
+
+static void axas_uapi_abi_ioctl_numbers(struct kunit *test)
+{
+	axas_uapi_abi_check_consts(test, axas_abi_ioctls,
+				   ARRAY_SIZE(axas_abi_ioctls));
+}
+
+static void axas_uapi_abi_constants(struct kunit *test)
+{
+	axas_uapi_abi_check_consts(test, axas_abi_consts,
+				   ARRAY_SIZE(axas_abi_consts));
+}
+
+/* One member: its offset and size, and the literals they must have. */
+struct axas_abi_field {
+	const char *name;
+	size_t off, size;
+	size_t expect_off, expect_size;
+};
+
+struct axas_abi_struct {
+	const char *name;
+	size_t size, expect_size;
+	const struct axas_abi_field *fields;	/* ends with an empty entry */
+};
+
+/*
+ * A row of a layout table: offset, size, then the member as offsetof()
+ * takes it ("struct axas_info, flags"), which also names it.
+ */
+#define AXAS_ABI_FIELD(_off, _size, ...)				\
+	{ #__VA_ARGS__, offsetof(__VA_ARGS__), sizeof_field(__VA_ARGS__),	\
+	  _off, _size }
+
+#define AXAS_ABI_STRUCT(_type, _size, _fields)				\
+	{ #_type, sizeof(_type), _size, _fields }
+
+static const struct axas_abi_field axas_abi_stats[] = {
+	AXAS_ABI_FIELD(0, 8, struct axas_stats, regions),
+	AXAS_ABI_FIELD(8, 8, struct axas_stats, frames),
+	AXAS_ABI_FIELD(16, 8, struct axas_stats, max_frames),
+	AXAS_ABI_FIELD(24, 8, struct axas_stats, leaves_4k),
+	AXAS_ABI_FIELD(32, 8, struct axas_stats, leaves_2m),
+	AXAS_ABI_FIELD(40, 8, struct axas_stats, leaves_1g),
+	AXAS_ABI_FIELD(48, 8, struct axas_stats, table_pages),
+	AXAS_ABI_FIELD(56, 8, struct axas_stats, faults_mapped),
+	AXAS_ABI_FIELD(64, 8, struct axas_stats, faults_spurious),
+	AXAS_ABI_FIELD(72, 8, struct axas_stats, faults_not_mapped),
+	AXAS_ABI_FIELD(80, 8, struct axas_stats, faults_perm),
+	AXAS_ABI_FIELD(88, 8, struct axas_stats, faults_nomem),
+	AXAS_ABI_FIELD(96, 8, struct axas_stats, flushes),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_info[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_info, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_info, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_info, out_formats),
+	AXAS_ABI_FIELD(16, 4, struct axas_info, out_native_format),
+	AXAS_ABI_FIELD(20, 4, struct axas_info, out_host_page_shift),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_create[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_create, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_create, flags),
+	AXAS_ABI_FIELD(8, 4, struct axas_create, format),
+	AXAS_ABI_FIELD(12, 4, struct axas_create, gpa_bits),
+	AXAS_ABI_FIELD(16, 8, struct axas_create, base),
+	AXAS_ABI_FIELD(24, 8, struct axas_create, length),
+	AXAS_ABI_FIELD(32, 8, struct axas_create, max_frames),
+	AXAS_ABI_FIELD(40, 4, struct axas_create, out_fd),
+	AXAS_ABI_FIELD(44, 4, struct axas_create, __reserved),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_as_info[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_as_info, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_as_info, flags),
+	AXAS_ABI_FIELD(8, 4, struct axas_as_info, out_format),
+	AXAS_ABI_FIELD(12, 4, struct axas_as_info, out_levels),
+	AXAS_ABI_FIELD(16, 4, struct axas_as_info, out_gpa_bits),
+	AXAS_ABI_FIELD(20, 4, struct axas_as_info, out_id),
+	AXAS_ABI_FIELD(24, 4, struct axas_as_info, out_root_pages),
+	AXAS_ABI_FIELD(28, 4, struct axas_as_info, __reserved),
+	AXAS_ABI_FIELD(32, 8, struct axas_as_info, out_base),
+	AXAS_ABI_FIELD(40, 8, struct axas_as_info, out_length),
+	AXAS_ABI_FIELD(48, 8, struct axas_as_info, out_root_pa),
+	AXAS_ABI_FIELD(56, 8, struct axas_as_info, out_eptp),
+	AXAS_ABI_FIELD(64, 8, struct axas_as_info, out_vttbr),
+	AXAS_ABI_FIELD(72, 8, struct axas_as_info, out_vtcr),
+	AXAS_ABI_FIELD(80, 8, struct axas_as_info, out_hgatp),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_map_linear[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_map_linear, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_map_linear, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_map_linear, gpa),
+	AXAS_ABI_FIELD(16, 8, struct axas_map_linear, length),
+	AXAS_ABI_FIELD(24, 8, struct axas_map_linear, hpa),
+	AXAS_ABI_FIELD(32, 4, struct axas_map_linear, prot),
+	AXAS_ABI_FIELD(36, 4, struct axas_map_linear, memtype),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_map_alloc[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_map_alloc, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_map_alloc, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_map_alloc, gpa),
+	AXAS_ABI_FIELD(16, 8, struct axas_map_alloc, length),
+	AXAS_ABI_FIELD(24, 4, struct axas_map_alloc, prot),
+	AXAS_ABI_FIELD(28, 4, struct axas_map_alloc, __reserved),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_unmap[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_unmap, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_unmap, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_unmap, gpa),
+	AXAS_ABI_FIELD(16, 8, struct axas_unmap, length),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_protect[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_protect, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_protect, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_protect, gpa),
+	AXAS_ABI_FIELD(16, 8, struct axas_protect, length),
+	AXAS_ABI_FIELD(24, 4, struct axas_protect, prot),
+	AXAS_ABI_FIELD(28, 4, struct axas_protect, __reserved),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_fault[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_fault, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_fault, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_fault, gpa),
+	AXAS_ABI_FIELD(16, 4, struct axas_fault, access),
+	AXAS_ABI_FIELD(20, 4, struct axas_fault, out_outcome),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_translate[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_translate, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_translate, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_translate, gpa),
+	AXAS_ABI_FIELD(16, 8, struct axas_translate, out_hpa),
+	AXAS_ABI_FIELD(24, 8, struct axas_translate, out_length),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_rw[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_rw, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_rw, flags),
+	AXAS_ABI_FIELD(8, 8, struct axas_rw, gpa),
+	AXAS_ABI_FIELD(16, 8, struct axas_rw, length),
+	AXAS_ABI_FIELD(24, 8, struct axas_rw, buf),
+	{}
+};
+
+static const struct axas_abi_field axas_abi_get_stats[] = {
+	AXAS_ABI_FIELD(0, 4, struct axas_get_stats, size),
+	AXAS_ABI_FIELD(4, 4, struct axas_get_stats, flags),
+	AXAS_ABI_FIELD(8, 104, struct axas_get_stats, out),
+	{}
+};
+
+static const struct axas_abi_struct axas_abi_structs[] = {
+	AXAS_ABI_STRUCT(struct axas_stats, 104, axas_abi_stats),
+	AXAS_ABI_STRUCT(struct axas_info, 24, axas_abi_info),
+	AXAS_ABI_STRUCT(struct axas_create, 48, axas_abi_create),
+	AXAS_ABI_STRUCT(struct axas_as_info, 88, axas_abi_as_info),
+	AXAS_ABI_STRUCT(struct axas_map_linear, 40, axas_abi_map_linear),
+	AXAS_ABI_STRUCT(struct axas_map_alloc, 32, axas_abi_map_alloc),
+	AXAS_ABI_STRUCT(struct axas_unmap, 24, axas_abi_unmap),
+	AXAS_ABI_STRUCT(struct axas_protect, 32, axas_abi_protect),
+	AXAS_ABI_STRUCT(struct axas_fault, 24, axas_abi_fault),
+	AXAS_ABI_STRUCT(struct axas_translate, 32, axas_abi_translate),
+	AXAS_ABI_STRUCT(struct axas_rw, 32, axas_abi_rw),
+	AXAS_ABI_STRUCT(struct axas_get_stats, 112, axas_abi_get_stats),
+};
+
+/*
+ * Every struct's size, and every member's offset and size. The expected
+ * members must tile the expected struct with no gap or overlap, so a new
+ * member cannot be pinned by its struct's size alone, and no struct has
+ * implicit padding that differs between ABIs.
+ */
+static void axas_uapi_abi_structs(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(axas_abi_structs); i++) {
+		const struct axas_abi_struct *s = &axas_abi_structs[i];
+		const struct axas_abi_field *f;
+		size_t end = 0;
+
+		KUNIT_EXPECT_EQ_MSG(test, s->size, s->expect_size,
+				    "ABI break: sizeof(%s) is %zu, was %zu",
+				    s->name, s->size, s->expect_size);
+		for (f = s->fields; f->name; f++) {
+			KUNIT_EXPECT_EQ_MSG(test, f->off, f->expect_off,
+					    "ABI break: offsetof(%s) is %zu, was %zu",
+					    f->name, f->off, f->expect_off);
+			KUNIT_EXPECT_EQ_MSG(test, f->size, f->expect_size,
+					    "ABI break: sizeof_field(%s) is %zu, was %zu",
+					    f->name, f->size, f->expect_size);
+			KUNIT_EXPECT_EQ_MSG(test, f->expect_off, end,
+					    "%s: the pinned members leave a gap or overlap",
+					    f->name);
+			end = f->expect_off + f->expect_size;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, end, s->expect_size,
+				    "%s: the pinned members do not end at its size",
+				    s->name);
+	}
+}
+
 static struct kunit_case axas_uapi_cases[] = {
 	KUNIT_CASE(axas_uapi_get_info),
 	KUNIT_CASE(axas_uapi_short_size),
@@ -146,6 +448,9 @@ static struct kunit_case axas_uapi_cases[] = {
 	KUNIT_CASE(axas_uapi_unknown_flags),
 	KUNIT_CASE(axas_uapi_unknown_ioctl),
 	KUNIT_CASE(axas_uapi_bad_pointer),
+	KUNIT_CASE(axas_uapi_abi_ioctl_numbers),
+	KUNIT_CASE(axas_uapi_abi_constants),
+	KUNIT_CASE(axas_uapi_abi_structs),
 	{}
 };
 

@@ -51,7 +51,8 @@ struct axas_flush_ops {
  *		(arm64 stage 2: 40 bits, as KVM's default IPA size). Sets the
  *		walk depth (and, on arm64, the concatenated root tables).
  * @base:	First GPA of the window regions may use (4 KiB aligned).
- * @size:	Size of the window; 0 means up to 1 << @gpa_bits.
+ * @size:	Size of the window (4 KiB aligned); 0 means up to
+ *		1 << @gpa_bits.
  * @max_frames:	Limit on guest frames axas allocates, in 4 KiB units;
  *		0 means no limit (memcg still applies).
  * @flush_ops:	TLB maintenance; may be NULL.

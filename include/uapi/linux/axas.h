@@ -18,35 +18,45 @@
 
 #define AXAS_TYPE	0xAF
 
+/*
+ * ioctl numbers: _IO(AXAS_TYPE, AXAS_CMD_*). Every value is ABI and is
+ * written out, so that reordering or inserting an enumerator can never
+ * renumber a command; a new command takes the next free number.
+ */
 enum {
 	AXAS_CMD_BASE = 0x80,
-	AXAS_CMD_GET_INFO = AXAS_CMD_BASE,
-	AXAS_CMD_CREATE,
-	AXAS_CMD_AS_INFO,
-	AXAS_CMD_MAP_LINEAR,
-	AXAS_CMD_MAP_ALLOC,
-	AXAS_CMD_UNMAP,
-	AXAS_CMD_PROTECT,
-	AXAS_CMD_HANDLE_FAULT,
-	AXAS_CMD_TRANSLATE,
-	AXAS_CMD_READ,
-	AXAS_CMD_WRITE,
-	AXAS_CMD_GET_STATS,
+	AXAS_CMD_GET_INFO = 0x80,
+	AXAS_CMD_CREATE = 0x81,
+	AXAS_CMD_AS_INFO = 0x82,
+	AXAS_CMD_MAP_LINEAR = 0x83,
+	AXAS_CMD_MAP_ALLOC = 0x84,
+	AXAS_CMD_UNMAP = 0x85,
+	AXAS_CMD_PROTECT = 0x86,
+	AXAS_CMD_HANDLE_FAULT = 0x87,
+	AXAS_CMD_TRANSLATE = 0x88,
+	AXAS_CMD_READ = 0x89,
+	AXAS_CMD_WRITE = 0x8a,
+	AXAS_CMD_GET_STATS = 0x8b,
 };
 
 /**
  * enum axas_format - stage-2 page-table formats
- * @AXAS_FORMAT_DEFAULT: The host architecture's native format.
- * @AXAS_FORMAT_X86_EPT4: Intel EPT, 4-level walk, 48-bit GPA.
- * @AXAS_FORMAT_X86_EPT5: Intel EPT, 5-level walk, 57-bit GPA.
- * @AXAS_FORMAT_ARM64_S2: Arm VMSAv8-64 stage 2, 4 KiB granule, IPA size
- *			  32..48 bits chosen at creation.
- * @AXAS_FORMAT_RISCV_SV39X4: RISC-V G-stage Sv39x4, 41-bit GPA.
- * @AXAS_FORMAT_RISCV_SV48X4: RISC-V G-stage Sv48x4, 50-bit GPA.
- * @AXAS_FORMAT_RISCV_SV57X4: RISC-V G-stage Sv57x4, 59-bit GPA.
+ * @AXAS_FORMAT_DEFAULT: 0: the host architecture's native format
+ *			 (x86_64: EPT4, arm64: ARM64_S2, riscv64:
+ *			 RISCV_SV48X4); on any other host there is none,
+ *			 and creating an address space with it fails with
+ *			 EINVAL.
+ * @AXAS_FORMAT_X86_EPT4: 1: Intel EPT, 4-level walk, 48-bit GPA.
+ * @AXAS_FORMAT_X86_EPT5: 2: Intel EPT, 5-level walk, 57-bit GPA.
+ * @AXAS_FORMAT_ARM64_S2: 3: Arm VMSAv8-64 stage 2, 4 KiB granule, IPA size
+ *			  32..48 bits chosen at creation (default 40).
+ * @AXAS_FORMAT_RISCV_SV39X4: 4: RISC-V G-stage Sv39x4, 41-bit GPA.
+ * @AXAS_FORMAT_RISCV_SV48X4: 5: RISC-V G-stage Sv48x4, 50-bit GPA.
+ * @AXAS_FORMAT_RISCV_SV57X4: 6: RISC-V G-stage Sv57x4, 59-bit GPA.
  *
  * Every format is a pure encoder and is available on every host; the
- * native one is what the host CPU's hardware walks.
+ * native one is what the host CPU's hardware walks. The values are ABI
+ * (bit N of &axas_info.out_formats is format N).
  */
 enum axas_format {
 	AXAS_FORMAT_DEFAULT = 0,
@@ -58,7 +68,10 @@ enum axas_format {
 	AXAS_FORMAT_RISCV_SV57X4 = 6,
 };
 
-/* Guest access rights: of a mapping, or of the access that faulted. */
+/*
+ * Guest access rights: of a mapping, or of the access that faulted. A
+ * mapping needs at least one, and write only with read (EINVAL).
+ */
 #define AXAS_PROT_READ		(1U << 0)
 #define AXAS_PROT_WRITE		(1U << 1)
 #define AXAS_PROT_EXEC		(1U << 2)
@@ -66,11 +79,14 @@ enum axas_format {
 
 /**
  * enum axas_memtype - memory type of a mapping
- * @AXAS_MEM_NORMAL: Normal memory, write-back cacheable (guest RAM).
- * @AXAS_MEM_DEVICE: Device memory: uncached, no speculative access (EPT
+ * @AXAS_MEM_NORMAL: 0: normal memory, write-back cacheable (guest RAM).
+ * @AXAS_MEM_DEVICE: 1: device memory: uncached, no speculative access (EPT
  *		     UC, arm64 Device-nGnRE). RISC-V G-stage has no memory
  *		     type bits (without Svpbmt): there the guest's own
  *		     attributes decide.
+ *
+ * Memory that axas allocates is always normal; only AXAS_MAP_LINEAR can
+ * map device memory.
  */
 enum axas_memtype {
 	AXAS_MEM_NORMAL = 0,
@@ -80,10 +96,14 @@ enum axas_memtype {
 /**
  * enum axas_map_alloc_flags - how guest memory of an allocated region is
  *			       provided
- * @AXAS_MAP_ALLOC_POPULATE: Allocate and map every frame now; without it,
- *			     frames are allocated on the first fault.
- * @AXAS_MAP_ALLOC_HUGE: Allow 2 MiB frames where alignment permits,
- *			 falling back to 4 KiB ones.
+ * @AXAS_MAP_ALLOC_POPULATE: 1 << 0: allocate and map every frame now;
+ *			     without it, frames are allocated on the first
+ *			     fault (or %AXAS_RW_FAULT_IN access).
+ * @AXAS_MAP_ALLOC_HUGE: 1 << 1: allow 2 MiB frames where alignment
+ *			 permits, falling back to 4 KiB ones.
+ *
+ * The values are bits of &axas_map_alloc.flags and of axas_map_alloc()'s
+ * flags.
  */
 enum axas_map_alloc_flags {
 	AXAS_MAP_ALLOC_POPULATE = 1 << 0,
@@ -92,13 +112,21 @@ enum axas_map_alloc_flags {
 
 /**
  * enum axas_fault_outcome - what handling a stage-2 fault did
- * @AXAS_FAULT_MAPPED: A frame was allocated and mapped; resume the guest.
- * @AXAS_FAULT_SPURIOUS: The address was already mapped with the rights the
- *			 access needs (a duplicate or stale fault); resume.
- * @AXAS_FAULT_NOT_MAPPED: No region covers the address: not guest memory
- *			   (the VMM emulates it as MMIO).
- * @AXAS_FAULT_PERM: A region covers the address but does not allow the
+ * @AXAS_FAULT_MAPPED: 1: a frame was allocated, zeroed and mapped (2 MiB
+ *		       or 4 KiB, see %AXAS_MAP_ALLOC_HUGE). Resume the guest.
+ * @AXAS_FAULT_SPURIOUS: 2: the address was already mapped with the rights
+ *			 the access needs (a duplicate or stale fault, or
+ *			 another fault on the same page won the race);
+ *			 nothing changed. Resume the guest.
+ * @AXAS_FAULT_NOT_MAPPED: 3: no region covers the address: it is not guest
+ *			   memory, and the VMM emulates the access as MMIO.
+ * @AXAS_FAULT_PERM: 4: a region covers the address but its rights, or
+ *		     those of the entry already mapped, do not include the
  *		     access.
+ *
+ * The checks run in the order NOT_MAPPED, PERM, SPURIOUS, MAPPED. The
+ * outcome is &axas_fault.out_outcome, or the positive return value of
+ * axas_handle_fault().
  */
 enum axas_fault_outcome {
 	AXAS_FAULT_MAPPED = 1,
@@ -116,11 +144,13 @@ enum axas_fault_outcome {
  * @leaves_2m: Valid 2 MiB leaves
  * @leaves_1g: Valid 1 GiB leaves
  * @table_pages: Pages holding the stage-2 table, root included
- * @faults_mapped: Faults that mapped a frame
+ * @faults_mapped: Faults that mapped a frame (%AXAS_FAULT_MAPPED)
  * @faults_spurious: Faults on an address already mapped
- * @faults_not_mapped: Faults outside every region
- * @faults_perm: Faults a region's rights refused
+ *		     (%AXAS_FAULT_SPURIOUS)
+ * @faults_not_mapped: Faults outside every region (%AXAS_FAULT_NOT_MAPPED)
+ * @faults_perm: Faults a region's rights refused (%AXAS_FAULT_PERM)
  * @faults_nomem: Faults that failed for lack of memory or the limit
+ *		  (ENOMEM)
  * @flushes: TLB flush requests made to the flush operations
  */
 struct axas_stats {
@@ -145,7 +175,8 @@ struct axas_stats {
  * @flags: Must be 0
  * @out_formats: Bit N is set when format N (enum axas_format) can be
  *		 created by this module
- * @out_native_format: The host's native format (enum axas_format)
+ * @out_native_format: The host's native format (enum axas_format);
+ *		       %AXAS_FORMAT_DEFAULT on a host that has none
  * @out_host_page_shift: log2 of the host's page size. Allocated guest
  *			 memory (AXAS_MAP_ALLOC) needs 4 KiB host pages.
  *
@@ -207,7 +238,8 @@ struct axas_create {
  * @out_length: Size of the window
  * @out_root_pa: Physical address of the root; 0 without CAP_SYS_ADMIN
  * @out_eptp: x86 EPTP value; 0 on other formats or without CAP_SYS_ADMIN
- * @out_vttbr: arm64 VTTBR_EL2 BADDR (VMID 0); likewise
+ * @out_vttbr: arm64 VTTBR_EL2 BADDR (VMID 0); 0 on other formats or
+ *	       without CAP_SYS_ADMIN
  * @out_vtcr: arm64 VTCR_EL2 for this table; 0 on other formats
  * @out_hgatp: RISC-V HGATP (VMID 0); 0 on other formats or without
  *	       CAP_SYS_ADMIN
@@ -239,7 +271,7 @@ struct axas_as_info {
  * @gpa: First guest-physical address (4 KiB aligned)
  * @length: Size (a non-zero multiple of 4 KiB)
  * @hpa: First host-physical address (4 KiB aligned)
- * @prot: AXAS_PROT_*, at least one
+ * @prot: AXAS_PROT_*, at least one; write needs read
  * @memtype: enum axas_memtype
  *
  * Map a fixed host-physical range (a device's MMIO, reserved memory) with
@@ -260,10 +292,10 @@ struct axas_map_linear {
 /**
  * struct axas_map_alloc - ioctl(AXAS_MAP_ALLOC) on an address-space fd
  * @size: sizeof(struct axas_map_alloc)
- * @flags: enum axas_map_alloc_flags
+ * @flags: AXAS_MAP_ALLOC_* bits (enum axas_map_alloc_flags)
  * @gpa: First guest-physical address (4 KiB aligned)
  * @length: Size (a non-zero multiple of 4 KiB)
- * @prot: AXAS_PROT_*, at least one
+ * @prot: AXAS_PROT_*, at least one; write needs read
  * @__reserved: Must be 0
  *
  * Map guest memory from the page allocator: zeroed, charged to the
@@ -305,7 +337,7 @@ struct axas_unmap {
  * @flags: Must be 0
  * @gpa: First guest-physical address (4 KiB aligned)
  * @length: Size (a non-zero multiple of 4 KiB)
- * @prot: New AXAS_PROT_*, at least one
+ * @prot: New AXAS_PROT_*, at least one; write needs read
  * @__reserved: Must be 0
  */
 struct axas_protect {
@@ -341,8 +373,9 @@ struct axas_fault {
  * struct axas_translate - ioctl(AXAS_TRANSLATE) on an address-space fd
  * @size: sizeof(struct axas_translate)
  * @flags: Must be 0
- * @gpa: Guest-physical address
- * @out_hpa: Host-physical address; 0 without CAP_SYS_ADMIN
+ * @gpa: Guest-physical address; any alignment
+ * @out_hpa: Host-physical address (page offset included); 0 without
+ *	     CAP_SYS_ADMIN
  * @out_length: Bytes from @gpa on mapped to contiguous host memory, within
  *		the region
  */
@@ -360,7 +393,8 @@ struct axas_translate {
  * struct axas_rw - ioctl(AXAS_READ) and ioctl(AXAS_WRITE) on an
  *		    address-space fd
  * @size: sizeof(struct axas_rw)
- * @flags: %AXAS_RW_FAULT_IN: allocate lazy frames the range touches
+ * @flags: 0 or %AXAS_RW_FAULT_IN (1U << 0): allocate lazy frames the
+ *	   range touches
  * @gpa: First guest-physical address; any alignment
  * @length: Bytes to copy, not 0; may cross pages, blocks and regions
  * @buf: User buffer (a pointer)
