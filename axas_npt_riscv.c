@@ -35,8 +35,6 @@
 #define AXAS_GSTAGE_HGATP_MODE	GENMASK_ULL(63, 60)
 #define AXAS_GSTAGE_HGATP_PPN	GENMASK_ULL(43, 0)
 #define AXAS_GSTAGE_HGATP_SV39X4	8ULL
-#define AXAS_GSTAGE_HGATP_SV48X4	9ULL
-#define AXAS_GSTAGE_HGATP_SV57X4	10ULL
 
 static u64 gstage_pa_to_ppn(phys_addr_t pa)
 {
@@ -102,33 +100,19 @@ static int gstage_lookup(const struct axas_npt *npt, u64 gpa,
 				    gstage_leaf_prot, gstage_leaf_memtype);
 }
 
-static u64 gstage_hgatp(const struct axas_npt *npt, u64 mode)
+/* hgatp.MODE is 8 (Sv39x4), 9 (Sv48x4) or 10 (Sv57x4): 5 + levels. */
+static void gstage_root_info(const struct axas_npt *npt,
+			     struct axas_root_info *info)
 {
-	return FIELD_PREP(AXAS_GSTAGE_HGATP_MODE, mode) |
-	       FIELD_PREP(AXAS_GSTAGE_HGATP_PPN,
-			  npt->root_pa >> AXAS_NPT_GRANULE_SHIFT);
-}
+	u64 mode = AXAS_GSTAGE_HGATP_SV39X4 + npt->levels - 3;
 
-static void gstage_sv39x4_root_info(const struct axas_npt *npt,
-				    struct axas_root_info *info)
-{
-	info->hgatp = gstage_hgatp(npt, AXAS_GSTAGE_HGATP_SV39X4);
-}
-
-static void gstage_sv48x4_root_info(const struct axas_npt *npt,
-				    struct axas_root_info *info)
-{
-	info->hgatp = gstage_hgatp(npt, AXAS_GSTAGE_HGATP_SV48X4);
-}
-
-static void gstage_sv57x4_root_info(const struct axas_npt *npt,
-				    struct axas_root_info *info)
-{
-	info->hgatp = gstage_hgatp(npt, AXAS_GSTAGE_HGATP_SV57X4);
+	info->hgatp = FIELD_PREP(AXAS_GSTAGE_HGATP_MODE, mode) |
+		      FIELD_PREP(AXAS_GSTAGE_HGATP_PPN,
+				 npt->root_pa >> AXAS_NPT_GRANULE_SHIFT);
 }
 
 /* The "x4" modes: two more GPA bits than the Sv mode, all in the root. */
-#define GSTAGE_FMT(_root_info)						\
+#define GSTAGE_FMT							\
 	.oa_bits	= 56,						\
 	.max_leaf_level	= 2,						\
 	.valid_mask	= AXAS_GSTAGE_V,				\
@@ -139,7 +123,7 @@ static void gstage_sv57x4_root_info(const struct axas_npt *npt,
 	.leaf_prot	= gstage_leaf_prot,				\
 	.leaf_memtype	= gstage_leaf_memtype,				\
 	.lookup		= gstage_lookup,				\
-	.root_info	= _root_info
+	.root_info	= gstage_root_info
 
 const struct axas_npt_fmt axas_npt_riscv_sv39x4 = {
 	.name		= "riscv-sv39x4",
@@ -148,7 +132,7 @@ const struct axas_npt_fmt axas_npt_riscv_sv39x4 = {
 	.gpa_bits	= 41,
 	.min_gpa_bits	= 41,
 	.default_gpa_bits = 41,
-	GSTAGE_FMT(gstage_sv39x4_root_info),
+	GSTAGE_FMT,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv39x4);
 
@@ -161,7 +145,7 @@ const struct axas_npt_fmt axas_npt_riscv_sv48x4 = {
 	.gpa_bits	= 50,
 	.min_gpa_bits	= 50,
 	.default_gpa_bits = 50,
-	GSTAGE_FMT(gstage_sv48x4_root_info),
+	GSTAGE_FMT,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv48x4);
 
@@ -172,7 +156,7 @@ const struct axas_npt_fmt axas_npt_riscv_sv57x4 = {
 	.gpa_bits	= 59,
 	.min_gpa_bits	= 59,
 	.default_gpa_bits = 59,
-	GSTAGE_FMT(gstage_sv57x4_root_info),
+	GSTAGE_FMT,
 };
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_riscv_sv57x4);
 

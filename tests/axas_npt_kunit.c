@@ -1271,6 +1271,115 @@ static void npt_test_flush(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->removed_bytes, SZ_2M + SZ_4K);
 }
 
+/* What the walker showed a recording visitor. */
+struct npt_walk_log {
+	struct kunit *test;
+	unsigned int leaves, pre, post, depth, stop_at;
+	u64 last_addr;
+	u64 leaf_addr[4];
+	unsigned int leaf_level[4];
+	u64 *stack[AXAS_NPT_MAX_LEVELS];
+};
+
+static int npt_walk_record(struct axas_npt_visit_ctx *ctx,
+			   enum axas_npt_walk_flags visit)
+{
+	struct npt_walk_log *log = ctx->arg;
+	struct kunit *test = log->test;
+
+	KUNIT_EXPECT_TRUE(test, ctx->live);
+	KUNIT_EXPECT_LT(test, ctx->addr, ctx->end);
+	KUNIT_EXPECT_LE(test, ctx->end - ctx->addr, npt_size(ctx->level));
+	KUNIT_EXPECT_EQ(test, ctx->old, READ_ONCE(*ctx->ptep));
+	switch (visit) {
+	case AXAS_NPT_WALK_TABLE_PRE:
+		/* Address order: a table starts where the walk stands. */
+		KUNIT_EXPECT_GE(test, ctx->addr, log->last_addr);
+		log->last_addr = ctx->addr;
+		KUNIT_ASSERT_LT(test, log->depth, AXAS_NPT_MAX_LEVELS);
+		log->stack[log->depth++] = ctx->child;
+		log->pre++;
+		break;
+	case AXAS_NPT_WALK_TABLE_POST:
+		/* Each table closes after its entries, innermost first. */
+		KUNIT_ASSERT_GT(test, log->depth, 0);
+		KUNIT_EXPECT_PTR_EQ(test, log->stack[--log->depth], ctx->child);
+		log->post++;
+		break;
+	case AXAS_NPT_WALK_LEAF:
+		KUNIT_EXPECT_GE(test, ctx->addr, log->last_addr);
+		log->last_addr = ctx->end;
+		if (!(ctx->old & ctx->npt->fmt->valid_mask))
+			break;
+		if (log->leaves < ARRAY_SIZE(log->leaf_addr)) {
+			log->leaf_addr[log->leaves] = ctx->addr;
+			log->leaf_level[log->leaves] = ctx->level;
+		}
+		if (++log->leaves == log->stop_at)
+			return 42;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The walker: address order, every table visited before and after its
+ * entries in matching pairs, partial ranges clipped, a visitor's non-zero
+ * return ends the walk and is returned.
+ */
+static void npt_test_walk(struct kunit *test)
+{
+	struct npt_ctx *ctx = test->priv;
+	struct axas_npt *npt = &ctx->npt;
+	u64 big = npt_size(ctx->top_leaf), top = BIT_ULL(npt->gpa_bits);
+	struct npt_walk_log log = { .test = test };
+	struct axas_npt_walker walker = {
+		.cb	= npt_walk_record,
+		.arg	= &log,
+		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE |
+			  AXAS_NPT_WALK_TABLE_POST,
+	};
+
+	KUNIT_ASSERT_EQ(test, axas_npt_map(npt, SZ_4K, SZ_4K, SZ_4K, NPT_RW,
+					   AXAS_MEM_NORMAL), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(npt, SZ_4M, SZ_4M, SZ_2M, NPT_RW,
+					   AXAS_MEM_NORMAL), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(npt, 3 * big, big, big, NPT_RW,
+					   AXAS_MEM_NORMAL), 0);
+
+	KUNIT_EXPECT_EQ(test, axas_npt_walk(npt, 0, top, &walker), 0);
+	KUNIT_EXPECT_EQ(test, log.leaves, 3);
+	KUNIT_EXPECT_EQ(test, log.leaf_addr[0], SZ_4K);
+	KUNIT_EXPECT_EQ(test, log.leaf_level[0], 0);
+	KUNIT_EXPECT_EQ(test, log.leaf_addr[1], SZ_4M);
+	KUNIT_EXPECT_EQ(test, log.leaf_level[1], 1);
+	KUNIT_EXPECT_EQ(test, log.leaf_addr[2], 3 * big);
+	KUNIT_EXPECT_EQ(test, log.leaf_level[2], ctx->top_leaf);
+	KUNIT_EXPECT_EQ(test, log.pre, log.post);
+	KUNIT_EXPECT_EQ(test, log.depth, 0);
+	KUNIT_EXPECT_EQ(test, log.pre,
+			atomic_read(&npt->nr_pages) - ctx->root_pages);
+
+	/* Part of the 2 MiB block: one visit, clipped to the range. */
+	memset(&log, 0, sizeof(log));
+	log.test = test;
+	walker.flags = AXAS_NPT_WALK_LEAF;
+	KUNIT_EXPECT_EQ(test, axas_npt_walk(npt, SZ_4M + SZ_8K, SZ_16K,
+					    &walker), 0);
+	KUNIT_EXPECT_EQ(test, log.leaves, 1);
+	KUNIT_EXPECT_EQ(test, log.leaf_addr[0], SZ_4M + SZ_8K);
+	KUNIT_EXPECT_EQ(test, log.last_addr, SZ_4M + SZ_8K + SZ_16K);
+
+	/* Stop at the second leaf: 42 comes back, nothing after it. */
+	memset(&log, 0, sizeof(log));
+	log.test = test;
+	log.stop_at = 2;
+	KUNIT_EXPECT_EQ(test, axas_npt_walk(npt, 0, top, &walker), 42);
+	KUNIT_EXPECT_EQ(test, log.leaves, 2);
+	KUNIT_EXPECT_EQ(test, log.last_addr, SZ_4M + SZ_2M);
+	npt_expect_clean(test, ctx);
+}
+
 static struct kunit_case axas_npt_cases[] = {
 	KUNIT_CASE_PARAM(npt_test_encode, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_geometry, npt_gen_params),
@@ -1286,6 +1395,7 @@ static struct kunit_case axas_npt_cases[] = {
 	KUNIT_CASE_PARAM(npt_test_fail_nth, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_random, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_flush, npt_gen_params),
+	KUNIT_CASE_PARAM(npt_test_walk, npt_gen_params),
 	{}
 };
 
