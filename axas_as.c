@@ -220,8 +220,8 @@ static bool axas_prot_ok(unsigned int prot)
 /* Check a GPA range against the window: -EINVAL malformed, -ERANGE out. */
 static int axas_check_range(struct axas *as, u64 gpa, u64 size)
 {
-	if (!size || !IS_ALIGNED(gpa, SZ_4K) || !IS_ALIGNED(size, SZ_4K) ||
-	    gpa + size - 1 < gpa)
+	if (!size || !IS_ALIGNED(gpa, AXAS_NPT_GRANULE) ||
+	    !IS_ALIGNED(size, AXAS_NPT_GRANULE) || gpa + size - 1 < gpa)
 		return -EINVAL;
 	if (gpa < as->base || gpa + size - 1 > as->last)
 		return -ERANGE;
@@ -309,7 +309,7 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	ret = axas_check_range(as, gpa, size);
 	if (ret)
 		return ret;
-	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, SZ_4K) ||
+	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, AXAS_NPT_GRANULE) ||
 	    (u64)hpa + size - 1 < hpa ||
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
 		return -EINVAL;
@@ -351,8 +351,9 @@ int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 {
 	int ret;
 
+	/* A frame is one host page, mapped by one leaf of the guest granule. */
 	if (flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE) ||
-	    PAGE_SIZE != SZ_4K)
+	    PAGE_SIZE != AXAS_NPT_GRANULE)
 		return -EOPNOTSUPP;
 	ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -701,6 +702,12 @@ int axas_translate(struct axas *as, u64 gpa, phys_addr_t *hpa)
 }
 EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
 
+/*
+ * How many leaves after the first axas_translate_limit() follows: it runs
+ * under RCU, so bound its work (512 4 KiB leaves fill one table page).
+ */
+#define AXAS_TRANSLATE_MAX_LEAVES	512
+
 /**
  * axas_translate_limit() - translate, and measure the contiguous mapping
  * @as:		The address space.
@@ -708,8 +715,9 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  * @hpa:	Set to the host-physical address on success.
  * @len:	Set to the number of bytes from @gpa on that are mapped to
  *		host-physically contiguous memory, within @gpa's region. For
- *		allocated regions the walk follows at most 512 further leaves,
- *		so @len may stop short of a longer contiguous run.
+ *		allocated regions the walk follows at most
+ *		%AXAS_TRANSLATE_MAX_LEAVES (512) further leaves, so @len may
+ *		stop short of a longer contiguous run.
  *
  * Context: Any context; lock-free (RCU).
  * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
@@ -750,8 +758,8 @@ retry:
 	}
 	end = ALIGN_DOWN(gpa, leaf.size) + leaf.size;	/* end of the leaf */
 	want = leaf.hpa + (end - gpa);
-	/* Bound the work under RCU: follow at most 512 more leaves. */
-	for (n = 0; n < 512 && end && end - 1 < last; n++) {
+	for (n = 0; n < AXAS_TRANSLATE_MAX_LEAVES && end && end - 1 < last;
+	     n++) {
 		next = end;
 		if (axas_npt_lookup(&as->npt, next, &leaf) || leaf.hpa != want)
 			break;
