@@ -176,8 +176,8 @@ static bool axas_prot_ok(unsigned int prot)
 /* Check a GPA range against the window: -EINVAL malformed, -ERANGE out. */
 static int axas_check_range(struct axas *as, u64 gpa, u64 size)
 {
-	if (!size || !IS_ALIGNED(gpa, SZ_4K) || !IS_ALIGNED(size, SZ_4K) ||
-	    gpa + size - 1 < gpa)
+	if (!size || !IS_ALIGNED(gpa, AXAS_NPT_GRANULE) ||
+	    !IS_ALIGNED(size, AXAS_NPT_GRANULE) || gpa + size - 1 < gpa)
 		return -EINVAL;
 	if (gpa < as->base || gpa + size - 1 > as->last)
 		return -ERANGE;
@@ -265,7 +265,7 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	ret = axas_check_range(as, gpa, size);
 	if (ret)
 		return ret;
-	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, SZ_4K) ||
+	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, AXAS_NPT_GRANULE) ||
 	    (u64)hpa + size - 1 < hpa ||
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
 		return -EINVAL;
@@ -309,8 +309,9 @@ int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 {
 	int ret;
 
+	/* A frame is one host page, mapped by one leaf of the guest granule. */
 	if (flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE) ||
-	    PAGE_SIZE != SZ_4K)
+	    PAGE_SIZE != AXAS_NPT_GRANULE)
 		return -EOPNOTSUPP;
 	ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -659,6 +660,12 @@ int axas_translate(struct axas *as, u64 gpa, phys_addr_t *hpa)
 }
 EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
 
+/*
+ * How many leaves after the first axas_translate_limit() follows: it runs
+ * under RCU, so bound its work (512 4 KiB leaves fill one table page).
+ */
+#define AXAS_TRANSLATE_MAX_LEAVES	512
+
 /**
  * axas_translate_limit() - translate, and measure the contiguous mapping
  * @as:		The address space.
@@ -666,8 +673,9 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  * @hpa:	Set to the host-physical address on success.
  * @len:	Set to the number of bytes from @gpa on that are mapped to
  *		host-physically contiguous memory, within @gpa's region. For
- *		allocated regions the walk follows at most 512 further leaves,
- *		so @len may stop short of a longer contiguous run.
+ *		allocated regions the walk follows at most
+ *		%AXAS_TRANSLATE_MAX_LEAVES (512) further leaves, so @len may
+ *		stop short of a longer contiguous run.
  *
  * Context: Any context; lock-free (RCU).
  * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
@@ -708,8 +716,8 @@ retry:
 	}
 	end = ALIGN_DOWN(gpa, leaf.size) + leaf.size;	/* end of the leaf */
 	want = leaf.hpa + (end - gpa);
-	/* Bound the work under RCU: follow at most 512 more leaves. */
-	for (n = 0; n < 512 && end && end - 1 < last; n++) {
+	for (n = 0; n < AXAS_TRANSLATE_MAX_LEAVES && end && end - 1 < last;
+	     n++) {
 		next = end;
 		if (axas_npt_lookup(&as->npt, next, &leaf) || leaf.hpa != want)
 			break;
@@ -726,110 +734,211 @@ out:
 }
 EXPORT_SYMBOL_NS_GPL(axas_translate_limit, AXAS);
 
-/*
- * Copy between @buf and guest memory, page by page. The whole range must
- * lie in regions with the access right; a write without
- * AXAS_RW_FAULT_IN needs every page mapped, so a failure copies nothing.
+/**
+ * struct axas_rw_op - a guest read or write being carried out
+ * @as:		The address space; its lock is held for read.
+ * @gpa:	First guest-physical address.
+ * @buf:	The caller's buffer; NULL when nothing is copied.
+ * @len:	Bytes, not 0; the range neither wraps nor passes the width.
+ * @access:	%AXAS_PROT_WRITE for a write, else %AXAS_PROT_READ.
+ * @write:	A write: @buf is the source.
+ * @fault_in:	%AXAS_RW_FAULT_IN was asked for.
  */
-/*
- * Copy between @buf and guest memory, page by page, in up to three passes
- * under the read lock: check the whole range (regions, rights, memory
- * kind; without AXAS_RW_FAULT_IN a write needs every page mapped); with
- * AXAS_RW_FAULT_IN, fault in every unmapped page; then copy, which can no
- * longer fail. So an error copies nothing: an -ENOMEM while faulting in
- * may leave zeroed frames mapped (their contents read as before), never
- * partly copied data.
+struct axas_rw_op {
+	struct axas *as;
+	u64 gpa;
+	void *buf;
+	size_t len;
+	unsigned int access;
+	bool write;
+	bool fault_in;
+};
+
+/**
+ * struct axas_rw_iter - a walk over the range of a guest read or write
+ * @gpa:	Guest-physical address of the current piece.
+ * @off:	Offset of the piece from the start of the range and buffer.
+ * @len:	Length of the piece: to the end of its guest page or of the
+ *		range, so that one leaf maps all of it.
+ * @size:	Length of the whole range.
  */
-static int __axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
-		     unsigned int flags, bool write, bool prefault, bool copy)
+struct axas_rw_iter {
+	u64 gpa;
+	size_t off;
+	size_t len;
+	size_t size;
+};
+
+/* A walk over @op's range; each axas_rw_next() yields a piece. */
+static struct axas_rw_iter axas_rw_walk(const struct axas_rw_op *op)
 {
-	unsigned int access = write ? AXAS_PROT_WRITE : AXAS_PROT_READ;
-	bool fault_in = flags & AXAS_RW_FAULT_IN;
-	u64 last = gpa + len - 1, at;
+	return (struct axas_rw_iter){ .gpa = op->gpa, .size = op->len };
+}
+
+/* Advance @it to its next piece, in address order; false at the end. */
+static bool axas_rw_next(struct axas_rw_iter *it)
+{
+	it->gpa += it->len;
+	it->off += it->len;
+	if (it->off >= it->size)
+		return false;
+	it->len = min_t(u64, AXAS_NPT_GRANULE -
+			     (it->gpa & (AXAS_NPT_GRANULE - 1)),
+			it->size - it->off);
+	return true;
+}
+
+/* Before each page of a step that may fail: a killed task stops there. */
+static int axas_rw_resched(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
+/*
+ * Check the page of @gpa: a region covers it (-ENOENT), allows the access
+ * (-EACCES) and holds normal memory (-EOPNOTSUPP); without
+ * AXAS_RW_FAULT_IN a write needs the page mapped (-ENOENT); a mapped page
+ * needs a struct page (-EOPNOTSUPP). Lazy frames always have one, and
+ * linear regions are mapped in full whenever the lock is not held for
+ * write, so what passes here can be copied.
+ */
+static int axas_rw_check_page(const struct axas_rw_op *op, u64 gpa)
+{
 	struct axas_npt_leaf leaf;
 	struct axas_region *r;
-	unsigned long index;
-	int ret = 0, pass;
+	unsigned long index = gpa;
+
+	r = mt_find(&op->as->regions, &index, gpa);
+	if (!r)
+		return -ENOENT;
+	if (!(READ_ONCE(r->prot) & op->access))
+		return -EACCES;
+	if (r->type == AXAS_BACKEND_LINEAR && r->linear.mt != AXAS_MEM_NORMAL)
+		return -EOPNOTSUPP;
+	if (axas_npt_lookup(&op->as->npt, gpa, &leaf))
+		/* Never faulted in: reads as zeroes, or is faulted in. */
+		return op->write && !op->fault_in ? -ENOENT : 0;
+	return pfn_valid(PHYS_PFN(leaf.hpa)) ? 0 : -EOPNOTSUPP;
+}
+
+/* The check step: page by page in address order; the first error wins. */
+static int axas_rw_check(const struct axas_rw_op *op)
+{
+	struct axas_rw_iter it = axas_rw_walk(op);
+	int ret;
+
+	lockdep_assert_held(&op->as->lock);
+	while (axas_rw_next(&it)) {
+		ret = axas_rw_resched() ?: axas_rw_check_page(op, it.gpa);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The fault-in step, after the check step passed: map every page still
+ * unmapped as a fault would, without counting it as one.
+ */
+static int axas_rw_fault_in(const struct axas_rw_op *op)
+{
+	struct axas_rw_iter it = axas_rw_walk(op);
+	struct axas_npt_leaf leaf;
+	int ret;
+
+	lockdep_assert_held(&op->as->lock);
+	while (axas_rw_next(&it)) {
+		ret = axas_rw_resched();
+		if (ret)
+			return ret;
+		if (!axas_npt_lookup(&op->as->npt, it.gpa, &leaf))
+			continue;
+		/* A positive outcome: mapped now, by us or a racing fault. */
+		ret = axas_fault_locked(op->as, it.gpa, op->access);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The copy step, after the other two passed without dropping the lock:
+ * it cannot fail. Under the read lock entries only ever appear, so a
+ * write finds every page mapped, and a read reads a page still unmapped
+ * as zeroes; the check step vouched for every page mapped before it, and
+ * a frame mapped since is a lazy one.
+ */
+static void axas_rw_copy(const struct axas_rw_op *op)
+{
+	struct axas_rw_iter it = axas_rw_walk(op);
+	struct axas_npt_leaf leaf;
+	void *va, *p;
+
+	lockdep_assert_held(&op->as->lock);
+	while (axas_rw_next(&it)) {
+		cond_resched();
+		p = op->buf + it.off;
+		if (axas_npt_lookup(&op->as->npt, it.gpa, &leaf) ||
+		    WARN_ON_ONCE(!pfn_valid(PHYS_PFN(leaf.hpa)))) {
+			if (!WARN_ON_ONCE(op->write))
+				memset(p, 0, it.len);
+			continue;
+		}
+		va = kmap_local_page(pfn_to_page(PHYS_PFN(leaf.hpa)));
+		if (op->write)
+			memcpy(va + offset_in_page(leaf.hpa), p, it.len);
+		else
+			memcpy(p, va + offset_in_page(leaf.hpa), it.len);
+		kunmap_local(va);
+	}
+}
+
+/* The steps of axas_rw(), in order: a call names the last it runs. */
+enum axas_rw_step {
+	AXAS_RW_STEP_CHECK,
+	AXAS_RW_STEP_FAULT_IN,
+	AXAS_RW_STEP_COPY,
+};
+
+/*
+ * Copy between @buf and guest memory in three steps over the range, all
+ * under the read lock: axas_rw_check(); with AXAS_RW_FAULT_IN,
+ * axas_rw_fault_in(); then axas_rw_copy(), which cannot fail. So an error
+ * copies nothing: an -ENOMEM while faulting in may leave zeroed frames
+ * mapped (their contents read as before), never partly copied data.
+ */
+static int axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
+		   unsigned int flags, bool write, enum axas_rw_step last)
+{
+	struct axas_rw_op op = {
+		.as		= as,
+		.gpa		= gpa,
+		.buf		= buf,
+		.len		= len,
+		.access		= write ? AXAS_PROT_WRITE : AXAS_PROT_READ,
+		.write		= write,
+		.fault_in	= flags & AXAS_RW_FAULT_IN,
+	};
+	int ret;
 
 	if (flags & ~AXAS_RW_FAULT_IN)
 		return -EOPNOTSUPP;
 	if (!len)
 		return 0;
-	if (last < gpa)
+	if (gpa + len - 1 < gpa)
 		return -EINVAL;
-	if (!axas_gpa_in_width(as, last))
+	if (!axas_gpa_in_width(as, gpa + len - 1))
 		return -ERANGE;
 
 	down_read(&as->lock);
-	for (pass = 0; pass < 3; pass++) {
-		if ((pass == 1 && !(fault_in && prefault)) ||
-		    (pass == 2 && !copy))
-			continue;
-		for (at = gpa; at <= last && at >= gpa;
-		     at = ALIGN_DOWN(at, SZ_4K) + SZ_4K) {
-			size_t off = at - gpa;
-			size_t chunk = min_t(u64, SZ_4K - (at & (SZ_4K - 1)),
-					     last - at + 1);
-			struct page *page;
-			void *va;
-
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				goto out;
-			}
-			cond_resched();
-			if (pass == 0) {
-				index = at;
-				r = mt_find(&as->regions, &index, at);
-				if (!r) {
-					ret = -ENOENT;
-					goto out;
-				}
-				if (!(READ_ONCE(r->prot) & access)) {
-					ret = -EACCES;
-					goto out;
-				}
-				if (r->type == AXAS_BACKEND_LINEAR &&
-				    r->linear.mt != AXAS_MEM_NORMAL) {
-					ret = -EOPNOTSUPP;
-					goto out;
-				}
-			}
-			if (axas_npt_lookup(&as->npt, at, &leaf)) {
-				if (pass == 1) {
-					ret = axas_fault_locked(as, at, access);
-					if (ret < 0)
-						goto out;
-					continue;
-				}
-				/* Never faulted in: reads as zeroes. */
-				if (write && !fault_in) {
-					ret = -ENOENT;
-					goto out;
-				}
-				if (pass == 2)
-					memset(buf + off, 0, chunk);
-				continue;
-			}
-			if (!pfn_valid(PHYS_PFN(leaf.hpa))) {
-				ret = -EOPNOTSUPP;
-				goto out;
-			}
-			if (pass != 2)
-				continue;
-			page = pfn_to_page(PHYS_PFN(leaf.hpa));
-			va = kmap_local_page(page);
-			if (write)
-				memcpy(va + offset_in_page(leaf.hpa), buf + off,
-				       chunk);
-			else
-				memcpy(buf + off, va + offset_in_page(leaf.hpa),
-				       chunk);
-			kunmap_local(va);
-		}
-	}
-	ret = 0;
-out:
+	ret = axas_rw_check(&op);
+	if (!ret && op.fault_in && last >= AXAS_RW_STEP_FAULT_IN)
+		ret = axas_rw_fault_in(&op);
+	if (!ret && last == AXAS_RW_STEP_COPY)
+		axas_rw_copy(&op);
 	up_read(&as->lock);
 	return ret;
 }
@@ -845,7 +954,9 @@ out:
  *		else only check.
  *
  * Lets the uAPI, which copies through a bounce buffer piece by piece,
- * refuse a bad range and allocate every frame before it copies anything.
+ * refuse a bad range and allocate every frame before it copies anything:
+ * the check step of axas_read() or axas_write(), then with @prefault
+ * their fault-in step, but not the copy step.
  *
  * Context: Process context, may sleep. Takes the lock for read.
  * Return: what axas_read() or axas_write() would return; copies nothing.
@@ -853,8 +964,10 @@ out:
 int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
 		    bool write, bool prefault)
 {
-	return __axas_rw(as, gpa, NULL, len, flags, write, prefault, false);
+	return axas_rw(as, gpa, NULL, len, flags, write,
+		       prefault ? AXAS_RW_STEP_FAULT_IN : AXAS_RW_STEP_CHECK);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_rw_prepare);
 
 /**
  * axas_read() - copy guest memory into a kernel buffer
@@ -875,7 +988,7 @@ int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
 int axas_read(struct axas *as, u64 gpa, void *buf, size_t len,
 	      unsigned int flags)
 {
-	return __axas_rw(as, gpa, buf, len, flags, false, true, true);
+	return axas_rw(as, gpa, buf, len, flags, false, AXAS_RW_STEP_COPY);
 }
 EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
 
@@ -899,7 +1012,8 @@ EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
 int axas_write(struct axas *as, u64 gpa, const void *buf, size_t len,
 	       unsigned int flags)
 {
-	return __axas_rw(as, gpa, (void *)buf, len, flags, true, true, true);
+	return axas_rw(as, gpa, (void *)buf, len, flags, true,
+		       AXAS_RW_STEP_COPY);
 }
 EXPORT_SYMBOL_NS_GPL(axas_write, AXAS);
 

@@ -190,6 +190,10 @@ static int axas_map_linear_ioctl(struct axas_ucmd *ucmd)
 	/* A fixed HPA can point at any memory or device. */
 	if (!capable(CAP_SYS_RAWIO))
 		return -EPERM;
+	/*
+	 * axas_map_linear() refuses it too, but after the range: a bad
+	 * memtype outside the window is EINVAL here, not ERANGE.
+	 */
 	if (cmd->memtype > AXAS_MEM_DEVICE)
 		return -EINVAL;
 	return axas_map_linear(ucmd->as, cmd->gpa, cmd->length, cmd->hpa,
@@ -200,6 +204,7 @@ static int axas_map_alloc_ioctl(struct axas_ucmd *ucmd)
 {
 	struct axas_map_alloc *cmd = ucmd->cmd;
 
+	/* axas_map_alloc() refuses them too: here they go before __reserved. */
 	if (cmd->flags & ~(AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE))
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
@@ -269,6 +274,11 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 	void *bounce;
 	int ret;
 
+	/*
+	 * axas_rw_prepare() refuses unknown flags and a wrapping range too,
+	 * but the uAPI puts them before a bad buf (EFAULT), and a length of
+	 * 0, which the kernel API takes as a no-op, between them.
+	 */
 	if (cmd->flags & ~AXAS_RW_FAULT_IN)
 		return -EOPNOTSUPP;
 	if (!cmd->length || cmd->gpa + cmd->length - 1 < cmd->gpa ||

@@ -1143,6 +1143,90 @@ static void as_test_rw(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+/*
+ * Guest read/write checks the whole range page by page, in address order,
+ * before it faults anything in, and faults everything in before it copies:
+ * the first bad page's errno wins, and a failed call copies nothing.
+ * x: populated read-only [g, +8K), a gap of 4K, y: lazy RW [+12K, +20K),
+ * d: linear device [+20K, +24K) (never accessed).
+ */
+static void as_test_rw_steps(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 x = AS_GPA, y = x + 3 * SZ_4K, d = y + SZ_8K, z = AS_GPA + SZ_1M;
+	struct axas_stats before, st;
+	u8 buf[32], *big;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, x, SZ_8K, AXAS_PROT_READ,
+					     AS_POP), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, y, SZ_8K, AS_RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, d, SZ_4K, AS_HPA, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	as_stats(as, &before);
+
+	/* The arguments: flags, then an empty range, a wrap, the width. */
+	KUNIT_EXPECT_EQ(test, axas_read(as, -16ULL, buf, 32, BIT(4)),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_write(as, -16ULL, buf, 0, BIT(4)),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_read(as, -16ULL, buf, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_read(as, -16ULL, buf, 32, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_write(as, as_top(test) - 16, buf, 32, 0),
+			-ERANGE);
+
+	/* Then page by page: x's EACCES before the gap's ENOENT. */
+	KUNIT_EXPECT_EQ(test, axas_write(as, x + SZ_8K - 8, buf, 16,
+					 AXAS_RW_FAULT_IN), -EACCES);
+	KUNIT_EXPECT_EQ(test, axas_read(as, x + SZ_8K - 8, buf, 16, 0),
+			-ENOENT);
+	/* y's unmapped page before d's device memory... */
+	KUNIT_EXPECT_EQ(test, axas_write(as, d - 8, buf, 16, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_read(as, d - 8, buf, 16, 0), -EOPNOTSUPP);
+	/* ...and d refused before y is faulted in. */
+	KUNIT_EXPECT_EQ(test, axas_write(as, d - 8, buf, 16,
+					 AXAS_RW_FAULT_IN), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_rw_prepare(as, d - 8, 16, AXAS_RW_FAULT_IN,
+					      true, true), -EOPNOTSUPP);
+	as_expect_unmapped(test, as, d - SZ_4K);
+
+	/* axas_rw_prepare(): the same answers; it copies nothing. */
+	KUNIT_EXPECT_EQ(test, axas_rw_prepare(as, x + SZ_8K - 8, 16, 0, true,
+					      false), -EACCES);
+	KUNIT_EXPECT_EQ(test, axas_rw_prepare(as, y, SZ_8K, 0, true, true),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_rw_prepare(as, y, SZ_8K, 0, false, true),
+			0);
+	/* Without @prefault it only checks. */
+	KUNIT_EXPECT_EQ(test, axas_rw_prepare(as, y, SZ_8K, AXAS_RW_FAULT_IN,
+					      true, false), 0);
+	as_stats(as, &st);
+	as_expect_same(test, &before, &st);
+	as_expect_unmapped(test, as, y);
+	/* With it, the frames appear, and are not counted as faults. */
+	KUNIT_EXPECT_EQ(test, axas_rw_prepare(as, y + 8, SZ_8K - 16,
+					      AXAS_RW_FAULT_IN, true, true), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, before.frames + 2);
+	KUNIT_EXPECT_EQ(test, st.faults_mapped, before.faults_mapped);
+	memset(buf, 0xee, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, axas_read(as, y + SZ_4K - 16, buf, 32, 0), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, sizeof(buf)));
+	as_expect_empty(test, as);
+
+	/* No room for the second frame: the first one stays zeroes. */
+	as = as_renew(test, 1);
+	big = kunit_kmalloc(test, SZ_8K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, z, SZ_8K, AS_RW, 0), 0);
+	memset(big, 0xee, SZ_8K);
+	KUNIT_EXPECT_EQ(test, axas_write(as, z, big, SZ_8K, AXAS_RW_FAULT_IN),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, axas_read(as, z, big, SZ_8K, 0), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(big, 0, SZ_8K));
+	as_expect_empty(test, as);
+}
+
 /* The frame limit holds for populate, faults and faulting reads/writes. */
 static void as_test_frame_limit(struct kunit *test)
 {
@@ -1640,6 +1724,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_unmap_split, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_protect, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_rw, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_rw_steps, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_frame_limit, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_linear, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_populate, as_gen_params),
