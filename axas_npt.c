@@ -117,15 +117,15 @@ static inline bool npt_valid(const struct axas_npt *npt, u64 ent)
 static inline bool npt_is_table(const struct axas_npt *npt, u64 ent,
 				unsigned int level)
 {
-	return level && npt_valid(npt, ent) &&
-	       npt->fmt->entry_is_table(ent, level);
+	return npt_valid(npt, ent) &&
+	       axas_npt_entry_is_table(npt->fmt, ent, level);
 }
 
 static inline u64 *npt_child(const struct axas_npt *npt, u64 ent,
 			     unsigned int level)
 {
 	return axas_npt_deref(npt,
-			      axas_npt_table_ptr(npt->fmt->entry_oa(ent, level)));
+			      axas_npt_table_ptr(axas_npt_entry_oa(npt->fmt, ent)));
 }
 
 static inline void npt_assert_write(const struct axas_npt *npt)
@@ -370,7 +370,7 @@ static int npt_free_visitor(struct axas_npt_visit_ctx *ctx,
 	}
 	if (ctx->old && fd->fn)
 		fd->fn(fd->arg, ctx->addr,
-		       npt->fmt->entry_oa(ctx->old, ctx->level),
+		       axas_npt_entry_oa(npt->fmt, ctx->old),
 		       axas_npt_level_size(ctx->level));
 	return 0;
 }
@@ -512,7 +512,7 @@ static void npt_split(struct npt_op *op, struct axas_npt_visit_ctx *ctx)
 {
 	const struct axas_npt_fmt *fmt = op->npt->fmt;
 	unsigned int level = ctx->level;
-	phys_addr_t oa = fmt->entry_oa(ctx->old, level);
+	phys_addr_t oa = axas_npt_entry_oa(fmt, ctx->old);
 	unsigned int prot = fmt->leaf_prot(ctx->old);
 	enum axas_memtype mt = fmt->leaf_memtype(ctx->old);
 	u64 size = axas_npt_level_size(level - 1);
@@ -625,7 +625,7 @@ static int npt_reap_visitor(struct axas_npt_visit_ctx *ctx,
 	/* Dead entries were wholly inside the range: @addr is their base. */
 	if (fd->fn)
 		fd->fn(fd->arg, ctx->addr,
-		       npt->fmt->entry_oa(ctx->old, ctx->level),
+		       axas_npt_entry_oa(npt->fmt, ctx->old),
 		       axas_npt_level_size(ctx->level));
 	WRITE_ONCE(*ctx->ptep, 0);
 	return 0;
@@ -677,12 +677,6 @@ static void npt_unmap_range(struct npt_op *op, axas_npt_leaf_fn fn,
 	npt_op_finish(op, true, fn, arg);
 }
 
-static int npt_has_leaf_visitor(struct axas_npt_visit_ctx *ctx,
-				enum axas_npt_walk_flags visit)
-{
-	return npt_valid(ctx->npt, ctx->old) ? -EEXIST : 0;
-}
-
 /* A table page for a walk that installs tables. */
 struct npt_pool {
 	unsigned int nr;
@@ -721,10 +715,17 @@ struct npt_map_data {
 	phys_addr_t hpa;
 	unsigned int prot;
 	enum axas_memtype mt;
+	u64 at;			/* the address being mapped */
 	struct npt_pool pool;
 };
 
 /* The largest leaf alignment and the rest of the range allow at @addr. */
+static int npt_has_leaf_visitor(struct axas_npt_visit_ctx *ctx,
+				enum axas_npt_walk_flags visit)
+{
+	return npt_valid(ctx->npt, ctx->old) ? -EEXIST : 0;
+}
+
 static unsigned int npt_pick_level(const struct axas_npt *npt, u64 addr,
 				   phys_addr_t hpa, u64 size)
 {
@@ -748,15 +749,13 @@ static int npt_map_visitor(struct axas_npt_visit_ctx *ctx,
 	phys_addr_t hpa = m->hpa + (ctx->addr - m->gpa);
 	unsigned int level;
 
-	/* A table where a leaf belongs: only a leftover empty one can be. */
-	if (visit == AXAS_NPT_WALK_TABLE_PRE) {
-		level = npt_pick_level(npt, ctx->addr, hpa,
-				       ctx->end - ctx->addr);
-		return WARN_ON_ONCE(level == ctx->level) ? -EEXIST : 0;
-	}
-	if (WARN_ON_ONCE(ctx->old))
-		return -EEXIST;
+	m->at = ctx->addr;
 	level = npt_pick_level(npt, ctx->addr, hpa, ctx->end - ctx->addr);
+	/* A table where the leaf belongs, or anything already mapped. */
+	if (visit == AXAS_NPT_WALK_TABLE_PRE)
+		return level == ctx->level ? -EEXIST : 0;
+	if (ctx->old)
+		return -EEXIST;
 	if (level < ctx->level)
 		return npt_install_table(ctx, &m->pool);
 	WRITE_ONCE(*ctx->ptep, npt->fmt->mk_leaf(hpa, level, m->prot, m->mt));
@@ -934,10 +933,12 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, phys_addr_t hpa, u64 size,
 		.flags	= AXAS_NPT_WALK_LEAF,
 	};
 	struct npt_op op;
+	u64 undo;
 	int ret;
 
 	might_sleep();
 	npt_assert_write(npt);
+	/* Refuse an overlap before changing anything: no flush, no undo. */
 	ret = axas_npt_walk(npt, gpa, size, &walker);
 	if (ret)
 		return ret;
@@ -946,9 +947,16 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, phys_addr_t hpa, u64 size,
 	walker.flags = AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE;
 	ret = axas_npt_walk(npt, gpa, size, &walker);
 	npt_pool_drain(npt, &m.pool);
-	if (ret) {
-		/* All of the range was empty: unmapping it undoes the map. */
-		npt_op_init(&op, npt, gpa, gpa + size);
+	if (!ret)
+		return 0;
+	/*
+	 * Everything before the failed entry was empty and is ours now;
+	 * after -ENOMEM so are the tables made for that entry's first page.
+	 * -EEXIST here is a leftover empty table where a block belongs.
+	 */
+	undo = m.at + (ret == -ENOMEM ? AXAS_NPT_GRANULE : 0);
+	if (undo > gpa) {
+		npt_op_init(&op, npt, gpa, undo);
 		npt_unmap_range(&op, NULL, NULL);
 	}
 	return ret;
@@ -1012,7 +1020,7 @@ static int npt_protect_visitor(struct axas_npt_visit_ctx *ctx,
 		return 0;
 	}
 	WRITE_ONCE(*ctx->ptep,
-		   fmt->mk_leaf(fmt->entry_oa(ctx->old, ctx->level), ctx->level,
+		   fmt->mk_leaf(axas_npt_entry_oa(fmt, ctx->old), ctx->level,
 				op->prot, fmt->leaf_memtype(ctx->old)));
 	return 0;
 }
@@ -1088,19 +1096,12 @@ struct npt_install_data {
 	struct npt_pool pool;
 };
 
-/* Count the tables an install at ->level needs; stop at the first gap. */
-static int npt_missing_visitor(struct axas_npt_visit_ctx *ctx,
-			       enum axas_npt_walk_flags visit)
-{
-	struct npt_install_data *in = ctx->arg;
-
-	if (visit == AXAS_NPT_WALK_TABLE_PRE)
-		return ctx->level == in->level ? -EEXIST : 0;
-	if (ctx->level > in->level && !ctx->old)
-		in->missing = ctx->level - in->level;
-	return 1;
-}
-
+/*
+ * Install the leaf, and the tables above it from the pool. When a table
+ * is missing and the pool is empty, stop and say how many are missing:
+ * the caller allocates them all before installing any, so an install
+ * that fails leaves no empty table behind.
+ */
 static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
 			       enum axas_npt_walk_flags visit)
 {
@@ -1115,6 +1116,10 @@ static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
 		return -EEXIST;
 	if (ctx->level == in->level)
 		return cmpxchg(ctx->ptep, 0, in->leaf) ? -EEXIST : 0;
+	if (!in->pool.nr) {
+		in->missing = ctx->level - in->level;
+		return 1;
+	}
 	ret = npt_install_table(ctx, &in->pool);
 	/* A racing install may have put a block here instead. */
 	if (!ret && !npt_is_table(ctx->npt, READ_ONCE(*ctx->ptep), ctx->level))
@@ -1154,7 +1159,7 @@ int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 		.leaf	= npt->fmt->mk_leaf(hpa, level, prot, mt),
 	};
 	struct axas_npt_walker walker = {
-		.cb	= npt_missing_visitor,
+		.cb	= npt_install_visitor,
 		.arg	= &in,
 		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE,
 	};
@@ -1162,21 +1167,19 @@ int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 	int ret;
 
 	might_sleep();
-	ret = axas_npt_walk(npt, gpa, size, &walker);
-	if (ret < 0)
-		return ret;
-	/* Allocate first: an install that fails leaves no empty table. */
-	while (in.pool.nr < in.missing) {
-		u64 *table = npt_alloc_table(npt, 0);
+	/* Tables are only added under the shared lock: this ends. */
+	while ((ret = axas_npt_walk(npt, gpa, size, &walker)) > 0) {
+		while (in.pool.nr < in.missing) {
+			u64 *table = npt_alloc_table(npt, 0);
 
-		if (!table) {
-			npt_pool_drain(npt, &in.pool);
-			return -ENOMEM;
+			if (!table) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			in.pool.tables[in.pool.nr++] = table;
 		}
-		in.pool.tables[in.pool.nr++] = table;
 	}
-	walker.cb = npt_install_visitor;
-	ret = axas_npt_walk(npt, gpa, size, &walker);
+out:
 	npt_pool_drain(npt, &in.pool);
 	return ret;
 }
@@ -1198,7 +1201,7 @@ static int npt_leaves_visitor(struct axas_npt_visit_ctx *ctx,
 		return 0;
 	leaf.size = axas_npt_level_size(ctx->level);
 	leaf.level = ctx->level;
-	leaf.hpa = fmt->entry_oa(ctx->old, ctx->level);
+	leaf.hpa = axas_npt_entry_oa(fmt, ctx->old);
 	leaf.prot = fmt->leaf_prot(ctx->old);
 	leaf.mt = fmt->leaf_memtype(ctx->old);
 	return ld->fn(ld->arg, ctx->addr, &leaf);

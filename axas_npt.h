@@ -74,9 +74,12 @@ struct axas_npt_leaf;
  * @mk_table:	Encode a table entry pointing at the table page @pa.
  * @mk_leaf:	Encode a leaf at @level (0, 1 or 2) mapping @pa with @prot
  *		(AXAS_PROT_*) and memory type @mt.
- * @entry_is_table: True when the valid entry @e at @level (> 0) points at
- *		a table rather than mapping a block.
- * @entry_oa:	Output address of entry @e (valid or not) at @level.
+ * @table_mask: A valid entry above level 0 points at a table, rather than
+ *		mapping a block, when its bits in @table_mask equal
+ * @table_match: this value (axas_npt_entry_is_table()).
+ * @oa_mask:	The bits of an entry, valid or not, that hold its output
+ *		address,
+ * @oa_shift:	shifted left by this much (axas_npt_entry_oa()).
  * @leaf_prot:	AXAS_PROT_* of the leaf @e.
  * @leaf_memtype: Memory type of the leaf @e.
  * @lookup:	The lock-free lookup: axas_npt_lookup_tmpl() instantiated
@@ -86,7 +89,9 @@ struct axas_npt_leaf;
  *		VTTBR/VTCR, hgatp) into @info; the generic fields are set.
  *
  * The encoders are pure functions of their arguments and never see a
- * struct axas_npt, so KUnit checks them directly. Adding a format touches
+ * struct axas_npt, so KUnit checks them directly. Telling a table from a
+ * block and finding the output address are data, not calls: the walker
+ * decodes every entry it passes. Adding a format touches
  * its own file and the registry (axas_npt.c) only.
  */
 struct axas_npt_fmt {
@@ -105,8 +110,10 @@ struct axas_npt_fmt {
 	u64 (*mk_table)(phys_addr_t pa);
 	u64 (*mk_leaf)(phys_addr_t pa, unsigned int level, unsigned int prot,
 		       enum axas_memtype mt);
-	bool (*entry_is_table)(u64 e, unsigned int level);
-	phys_addr_t (*entry_oa)(u64 e, unsigned int level);
+	u64 table_mask;
+	u64 table_match;
+	u64 oa_mask;
+	u8 oa_shift;
 	unsigned int (*leaf_prot)(u64 e);
 	enum axas_memtype (*leaf_memtype)(u64 e);
 	int (*lookup)(const struct axas_npt *npt, u64 gpa,
@@ -277,6 +284,36 @@ typedef int (*axas_npt_dump_fn)(void *arg, phys_addr_t pa, u64 gpa,
 				const u64 *entries);
 
 /**
+ * axas_npt_entry_is_table() - does a valid entry point at a table
+ * @fmt: The format.
+ * @e: A valid entry.
+ * @level: Its level; level 0 holds leaves only.
+ *
+ * Context: Any context.
+ * Return: true for a table, false for a leaf (page or block).
+ */
+static __always_inline bool
+axas_npt_entry_is_table(const struct axas_npt_fmt *fmt, u64 e,
+			unsigned int level)
+{
+	return level && (e & fmt->table_mask) == fmt->table_match;
+}
+
+/**
+ * axas_npt_entry_oa() - the output address of an entry
+ * @fmt: The format.
+ * @e: An entry, valid or not (a removed leaf keeps its address).
+ *
+ * Context: Any context.
+ * Return: the physical address of the table, page or block.
+ */
+static __always_inline phys_addr_t
+axas_npt_entry_oa(const struct axas_npt_fmt *fmt, u64 e)
+{
+	return (e & fmt->oa_mask) << fmt->oa_shift;
+}
+
+/**
  * axas_npt_level_shift() - address bits a level's entry maps
  * @level: Level, 0 for 4 KiB leaves.
  *
@@ -355,16 +392,15 @@ static inline u64 __rcu *axas_npt_table_ptr(phys_addr_t pa)
 }
 
 /*
- * The lock-free descent every format instantiates with its own decoders,
- * in a function of its file: constant function arguments of an always
- * inlined template become direct calls, so no retpoline is paid per level
- * and the core lists no format.
+ * The lock-free descent every format instantiates in a function of its
+ * file, with its own format table and leaf decoders: constants of an
+ * always inlined template fold into the code and the decoders become
+ * direct calls, so no retpoline is paid and the core lists no format.
  */
 static __always_inline int
 axas_npt_lookup_tmpl(const struct axas_npt *npt, u64 gpa,
-		     struct axas_npt_leaf *leaf, u64 valid_mask,
-		     bool (*is_table)(u64 e, unsigned int level),
-		     phys_addr_t (*oa)(u64 e, unsigned int level),
+		     struct axas_npt_leaf *leaf,
+		     const struct axas_npt_fmt *fmt,
 		     unsigned int (*prot)(u64 e),
 		     enum axas_memtype (*memtype)(u64 e))
 {
@@ -374,16 +410,16 @@ axas_npt_lookup_tmpl(const struct axas_npt *npt, u64 gpa,
 	for (level = axas_npt_root_level(npt); ; level--) {
 		u64 e = READ_ONCE(table[axas_npt_index(npt, gpa, level)]);
 
-		if (!(e & valid_mask))
+		if (!(e & fmt->valid_mask))
 			return -ENOENT;
-		if (level && is_table(e, level)) {
+		if (axas_npt_entry_is_table(fmt, e, level)) {
 			table = axas_npt_deref(npt,
-					       axas_npt_table_ptr(oa(e, level)));
+					       axas_npt_table_ptr(axas_npt_entry_oa(fmt, e)));
 			continue;
 		}
 		leaf->size = axas_npt_level_size(level);
 		leaf->level = level;
-		leaf->hpa = oa(e, level) + (gpa & (leaf->size - 1));
+		leaf->hpa = axas_npt_entry_oa(fmt, e) + (gpa & (leaf->size - 1));
 		leaf->prot = prot(e);
 		leaf->mt = memtype(e);
 		return 0;

@@ -80,16 +80,6 @@ static u64 s2_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	return e;
 }
 
-static bool s2_entry_is_table(u64 e, unsigned int level)
-{
-	return e & AXAS_S2_TABLE;
-}
-
-static phys_addr_t s2_entry_oa(u64 e, unsigned int level)
-{
-	return e & AXAS_S2_OA;
-}
-
 static unsigned int s2_leaf_prot(u64 e)
 {
 	return (e & AXAS_S2_S2AP_R ? AXAS_PROT_READ : 0) |
@@ -106,9 +96,9 @@ static enum axas_memtype s2_leaf_memtype(u64 e)
 static int s2_lookup(const struct axas_npt *npt, u64 gpa,
 		     struct axas_npt_leaf *leaf)
 {
-	return axas_npt_lookup_tmpl(npt, gpa, leaf, AXAS_S2_VALID,
-				    s2_entry_is_table, s2_entry_oa,
-				    s2_leaf_prot, s2_leaf_memtype);
+	return axas_npt_lookup_tmpl(npt, gpa, leaf,
+				    &axas_npt_arm64_s2, s2_leaf_prot,
+				    s2_leaf_memtype);
 }
 
 /* VTCR_EL2.PS is the host's physical width; assume the largest, 48 bits. */
@@ -136,8 +126,10 @@ const struct axas_npt_fmt axas_npt_arm64_s2 = {
 	.levels_for	= s2_levels_for,
 	.mk_table	= s2_mk_table,
 	.mk_leaf	= s2_mk_leaf,
-	.entry_is_table	= s2_entry_is_table,
-	.entry_oa	= s2_entry_oa,
+	.table_mask	= AXAS_S2_TABLE,	/* above level 3: a table */
+	.table_match	= AXAS_S2_TABLE,
+	.oa_mask	= AXAS_S2_OA,
+	.oa_shift	= 0,
 	.leaf_prot	= s2_leaf_prot,
 	.leaf_memtype	= s2_leaf_memtype,
 	.lookup		= s2_lookup,

@@ -69,16 +69,6 @@ static u64 gstage_mk_leaf(phys_addr_t pa, unsigned int level,
 	return e;
 }
 
-static bool gstage_entry_is_table(u64 e, unsigned int level)
-{
-	return !(e & AXAS_GSTAGE_RWX);
-}
-
-static phys_addr_t gstage_entry_oa(u64 e, unsigned int level)
-{
-	return (phys_addr_t)FIELD_GET(AXAS_GSTAGE_PPN, e) << AXAS_NPT_GRANULE_SHIFT;
-}
-
 static unsigned int gstage_leaf_prot(u64 e)
 {
 	return (e & AXAS_GSTAGE_R ? AXAS_PROT_READ : 0) |
@@ -95,9 +85,10 @@ static enum axas_memtype gstage_leaf_memtype(u64 e)
 static int gstage_lookup(const struct axas_npt *npt, u64 gpa,
 			 struct axas_npt_leaf *leaf)
 {
-	return axas_npt_lookup_tmpl(npt, gpa, leaf, AXAS_GSTAGE_V,
-				    gstage_entry_is_table, gstage_entry_oa,
-				    gstage_leaf_prot, gstage_leaf_memtype);
+	return axas_npt_lookup_tmpl(npt, gpa, leaf,
+				    /* Same decoding for every mode. */
+				    &axas_npt_riscv_sv48x4, gstage_leaf_prot,
+				    gstage_leaf_memtype);
 }
 
 /* hgatp.MODE is 8 (Sv39x4), 9 (Sv48x4) or 10 (Sv57x4): 5 + levels. */
@@ -118,8 +109,12 @@ static void gstage_root_info(const struct axas_npt *npt,
 	.valid_mask	= AXAS_GSTAGE_V,				\
 	.mk_table	= gstage_mk_table,				\
 	.mk_leaf	= gstage_mk_leaf,				\
-	.entry_is_table	= gstage_entry_is_table,			\
-	.entry_oa	= gstage_entry_oa,				\
+	/* A valid entry without R, W or X points at the next table. */	\
+	.table_mask	= AXAS_GSTAGE_RWX,				\
+	.table_match	= 0,						\
+	/* PPN[53:10] is PA[55:12]. */					\
+	.oa_mask	= AXAS_GSTAGE_PPN,				\
+	.oa_shift	= AXAS_NPT_GRANULE_SHIFT - 10,			\
 	.leaf_prot	= gstage_leaf_prot,				\
 	.leaf_memtype	= gstage_leaf_memtype,				\
 	.lookup		= gstage_lookup,				\

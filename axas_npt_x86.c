@@ -62,16 +62,6 @@ static u64 ept_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	return e;
 }
 
-static bool ept_entry_is_table(u64 e, unsigned int level)
-{
-	return !(e & AXAS_EPT_PS);
-}
-
-static phys_addr_t ept_entry_oa(u64 e, unsigned int level)
-{
-	return e & AXAS_EPT_OA;
-}
-
 static unsigned int ept_leaf_prot(u64 e)
 {
 	return (e & AXAS_EPT_R ? AXAS_PROT_READ : 0) |
@@ -88,9 +78,10 @@ static enum axas_memtype ept_leaf_memtype(u64 e)
 static int ept_lookup(const struct axas_npt *npt, u64 gpa,
 		      struct axas_npt_leaf *leaf)
 {
-	return axas_npt_lookup_tmpl(npt, gpa, leaf, AXAS_EPT_RWX,
-				    ept_entry_is_table, ept_entry_oa,
-				    ept_leaf_prot, ept_leaf_memtype);
+	return axas_npt_lookup_tmpl(npt, gpa, leaf,
+				    /* Same decoding for 4 and 5 levels. */
+				    &axas_npt_x86_ept4, ept_leaf_prot,
+				    ept_leaf_memtype);
 }
 
 /* Both EPT formats are walked with the accessed and dirty flags on. */
@@ -106,8 +97,10 @@ static void ept_root_info(const struct axas_npt *npt,
 	.valid_mask	= AXAS_EPT_RWX,					\
 	.mk_table	= ept_mk_table,					\
 	.mk_leaf	= ept_mk_leaf,					\
-	.entry_is_table	= ept_entry_is_table,				\
-	.entry_oa	= ept_entry_oa,					\
+	.table_mask	= AXAS_EPT_PS,	/* a table: PS clear */		\
+	.table_match	= 0,						\
+	.oa_mask	= AXAS_EPT_OA,					\
+	.oa_shift	= 0,						\
 	.leaf_prot	= ept_leaf_prot,				\
 	.leaf_memtype	= ept_leaf_memtype,				\
 	.lookup		= ept_lookup,					\

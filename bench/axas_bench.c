@@ -250,14 +250,14 @@ static noinline u64 bench_walk_fmt(const struct axas_npt *npt, u64 gpa)
 		e = READ_ONCE(table[(gpa >> shift) & (nr - 1)]);
 		if (!(e & fmt->valid_mask))
 			break;
-		if (level && fmt->entry_is_table(e, level)) {
-			table = phys_to_virt(fmt->entry_oa(e, level));
+		if (axas_npt_entry_is_table(fmt, e, level)) {
+			table = phys_to_virt(axas_npt_entry_oa(fmt, e));
 			continue;
 		}
 		/* Decode all of the leaf, as the lookup does. */
 		leaf.size = BIT_ULL(shift);
 		leaf.level = level;
-		leaf.hpa = fmt->entry_oa(e, level) + (gpa & (leaf.size - 1));
+		leaf.hpa = axas_npt_entry_oa(fmt, e) + (gpa & (leaf.size - 1));
 		leaf.prot = fmt->leaf_prot(e);
 		leaf.mt = fmt->leaf_memtype(e);
 		hpa = leaf.hpa;

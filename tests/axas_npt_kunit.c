@@ -322,9 +322,9 @@ static void npt_test_encode(struct kunit *test)
 							  e & fmt->valid_mask);
 					if (level)
 						KUNIT_EXPECT_FALSE(test,
-								   fmt->entry_is_table(e, level));
+								   axas_npt_entry_is_table(fmt, e, level));
 					KUNIT_EXPECT_EQ(test,
-							fmt->entry_oa(e, level), pa);
+							axas_npt_entry_oa(fmt, e), pa);
 					KUNIT_EXPECT_EQ(test, fmt->leaf_prot(e),
 							npt_prots[i]);
 					KUNIT_EXPECT_EQ(test,
@@ -332,7 +332,7 @@ static void npt_test_encode(struct kunit *test)
 					/* unmap keeps dead leaves until the flush */
 					KUNIT_EXPECT_NE(test, dead, 0);
 					KUNIT_EXPECT_EQ(test,
-							fmt->entry_oa(dead, level),
+							axas_npt_entry_oa(fmt, dead),
 							pa);
 				}
 			}
@@ -343,8 +343,8 @@ static void npt_test_encode(struct kunit *test)
 		u64 e = fmt->mk_table(pa);
 
 		KUNIT_EXPECT_TRUE(test, e & fmt->valid_mask);
-		KUNIT_EXPECT_TRUE(test, fmt->entry_is_table(e, level));
-		KUNIT_EXPECT_EQ(test, fmt->entry_oa(e, level), pa);
+		KUNIT_EXPECT_TRUE(test, axas_npt_entry_is_table(fmt, e, level));
+		KUNIT_EXPECT_EQ(test, axas_npt_entry_oa(fmt, e), pa);
 	}
 }
 
