@@ -229,8 +229,10 @@ static __always_inline u64 bench_walk(const u64 *root, unsigned int root_level,
 }
 
 /*
- * The walk axas_npt_lookup() does: the format's decoders through its
- * function pointers (not exported, so copied here), under RCU.
+ * A generic descent, as code that does not know the format would do it:
+ * table bits and addresses from the format's data, rights and memory type
+ * through its function pointers, under RCU. axas_npt_lookup() instead
+ * runs the format's own instantiation of the lookup template.
  */
 static noinline u64 bench_walk_fmt(const struct axas_npt *npt, u64 gpa)
 {

@@ -657,8 +657,9 @@ int main(int argc, char **argv)
 		       median(P4_C2), median(P4_C1), median(P4_C2) / median(P4_C1),
 		       "(what two vCPUs scale to)");
 	printf("  P7: bare walk %.1f ns; + rcu_read_lock %.1f ns; %s\n",
-	       median(P7_WALK), median(P7_RCU), "+ the format's decoders through");
-	printf("      function pointers (what axas_npt_lookup does) %.1f ns; %s %.1f ns\n",
-	       median(P7_FMT), "axas_translate", median(P7_TR));
+	       median(P7_WALK), median(P7_RCU), "+ a generic decode (format data,");
+	printf("      rights and type through function pointers) %.1f ns; %s %.1f ns\n",
+	       median(P7_FMT), "axas_translate (the format's own lookup)",
+	       median(P7_TR));
 	return 0;
 }
