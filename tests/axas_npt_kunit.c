@@ -320,9 +320,9 @@ static void npt_test_encode(struct kunit *test)
 
 					KUNIT_EXPECT_TRUE(test,
 							  e & fmt->valid_mask);
-					if (level)
-						KUNIT_EXPECT_FALSE(test,
-								   axas_npt_entry_is_table(fmt, e, level));
+					KUNIT_EXPECT_FALSE(test,
+							   axas_npt_entry_is_table(fmt, e,
+										   level));
 					KUNIT_EXPECT_EQ(test,
 							axas_npt_entry_oa(fmt, e), pa);
 					KUNIT_EXPECT_EQ(test, fmt->leaf_prot(e),
