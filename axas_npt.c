@@ -280,7 +280,11 @@ static int npt_walk_entry(struct npt_walk_data *d, u64 *ptep,
 	}
 	if (!offline)
 		ctx.child = npt_child(npt, ctx.old, level);
-	ret = npt_walk_table(d, ctx.child, level - 1, live && !offline);
+	if (level == 1 && !(w->flags & AXAS_NPT_WALK_LEAF))
+		d->addr = ctx.end;	/* leaves only below: nothing to visit */
+	else
+		ret = npt_walk_table(d, ctx.child, level - 1,
+				     live && !offline);
 	if (!ret && (w->flags & AXAS_NPT_WALK_TABLE_POST))
 		ret = w->cb(&ctx, AXAS_NPT_WALK_TABLE_POST);
 	return ret;
