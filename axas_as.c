@@ -582,12 +582,18 @@ static int axas_fault_locked(struct axas *as, u64 gpa, unsigned int access)
 		return AXAS_FAULT_NOT_MAPPED;
 	if (access & ~READ_ONCE(r->prot))
 		return AXAS_FAULT_PERM;
-	if (!axas_npt_lookup(&as->npt, gpa, &leaf))
-		return (access & ~leaf.prot) ? AXAS_FAULT_PERM :
-					       AXAS_FAULT_SPURIOUS;
-	old = set_active_memcg(as->memcg);
-	ret = axas_backend_fault(as, r, gpa, access);
-	set_active_memcg(old);
+	if (!axas_npt_lookup(&as->npt, gpa, &leaf)) {
+		if (access & ~leaf.prot)
+			return AXAS_FAULT_PERM;
+		ret = AXAS_FAULT_SPURIOUS;
+	} else {
+		old = set_active_memcg(as->memcg);
+		ret = axas_backend_fault(as, r, gpa, access);
+		set_active_memcg(old);
+	}
+	/* A hart may still hold the invalid entry that made it fault. */
+	if (ret == AXAS_FAULT_MAPPED || ret == AXAS_FAULT_SPURIOUS)
+		axas_npt_fault_flush(&as->npt, gpa);
 	return ret;
 }
 
@@ -602,7 +608,9 @@ static int axas_fault_locked(struct axas *as, u64 gpa, unsigned int access)
  * region, else 4 KiB) and map it. A fault on an address already mapped
  * with enough rights, a duplicate or lost race included, changes nothing:
  * a frame that holds data is never replaced. Faults on different
- * addresses run in parallel.
+ * addresses run in parallel. On RISC-V formats, whose harts may keep
+ * using a cached invalid entry, %AXAS_FAULT_MAPPED and
+ * %AXAS_FAULT_SPURIOUS also flush the leaf's range through the flush ops.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * read.

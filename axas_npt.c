@@ -1185,6 +1185,32 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_install);
 
+/**
+ * axas_npt_fault_flush() - let the guest see a leaf a fault found or made
+ * @npt: The table.
+ * @gpa: The faulting guest-physical address, within the GPA width.
+ *
+ * For formats whose hardware may keep using a cached invalid entry
+ * (&axas_npt_fmt.flush_new_leaf: RISC-V without Svvptc), flush the range
+ * of the leaf mapping @gpa, or its 4 KiB page when none does any more;
+ * otherwise do nothing. Without it, a fault resolved as "resume" could
+ * fault again for ever.
+ *
+ * Context: Process context; the caller holds the lock for read (or write).
+ */
+void axas_npt_fault_flush(struct axas_npt *npt, u64 gpa)
+{
+	struct axas_npt_leaf leaf;
+
+	if (!npt->fmt->flush_new_leaf)
+		return;
+	npt_assert_held(npt);
+	if (axas_npt_lookup(npt, gpa, &leaf))
+		leaf.size = AXAS_NPT_GRANULE;
+	npt_flush(npt, ALIGN_DOWN(gpa, leaf.size), leaf.size, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_fault_flush);
+
 struct npt_leaves_data {
 	axas_npt_leaves_fn fn;
 	void *arg;

@@ -67,6 +67,10 @@ struct axas_npt_leaf;
  * @split_bbm:	Replacing a block by a table needs break-before-make: the
  *		entry is made invalid and the TLB flushed before the table is
  *		written (arm64 without FEAT_BBM).
+ * @flush_new_leaf: Hardware may keep using a cached invalid entry until
+ *		the TLB is flushed (RISC-V without Svvptc): a fault that
+ *		installs a leaf, or finds it installed, flushes the leaf's
+ *		range so that the guest makes progress.
  * @valid_mask:	An entry is valid when any of these bits is set; clearing
  *		them keeps the output address, which unmap uses to remember
  *		removed leaves until the TLB is flushed.
@@ -105,6 +109,7 @@ struct axas_npt_fmt {
 	u8 oa_bits;
 	u8 max_leaf_level;
 	bool split_bbm;
+	bool flush_new_leaf;
 	u64 valid_mask;
 	unsigned int (*levels_for)(unsigned int gpa_bits);
 	u64 (*mk_table)(phys_addr_t pa);
@@ -450,6 +455,7 @@ int axas_npt_lookup(struct axas_npt *npt, u64 gpa,
 int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 		     unsigned int level, unsigned int prot,
 		     enum axas_memtype mt);
+void axas_npt_fault_flush(struct axas_npt *npt, u64 gpa);
 int axas_npt_leaves(struct axas_npt *npt, axas_npt_leaves_fn fn, void *arg);
 int axas_npt_dump(struct axas_npt *npt, axas_npt_dump_fn fn, void *arg);
 void axas_npt_root_info(const struct axas_npt *npt,

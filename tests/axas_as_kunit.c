@@ -1710,6 +1710,105 @@ static void as_test_concurrency(struct kunit *test)
 	as_expect_empty(test, cc->as);
 }
 
+/* Counting flush ops for the fault-flush test. */
+struct as_flush_log {
+	unsigned int nr_range;
+	unsigned int nr_all;
+	u64 gpa;
+	u64 size;
+};
+
+static void as_log_flush_range(void *cookie, u64 gpa, u64 size)
+{
+	struct as_flush_log *log = cookie;
+
+	log->nr_range++;
+	log->gpa = gpa;
+	log->size = size;
+}
+
+static void as_log_flush_all(void *cookie)
+{
+	struct as_flush_log *log = cookie;
+
+	log->nr_all++;
+}
+
+static const struct axas_flush_ops as_log_flush_ops = {
+	.flush_range	= as_log_flush_range,
+	.flush_all	= as_log_flush_all,
+};
+
+static bool as_is_riscv(const struct as_param *p)
+{
+	return p->format == AXAS_FORMAT_RISCV_SV39X4 ||
+	       p->format == AXAS_FORMAT_RISCV_SV48X4 ||
+	       p->format == AXAS_FORMAT_RISCV_SV57X4;
+}
+
+/*
+ * A G-stage hart may keep using a cached invalid entry until HFENCE.GVMA,
+ * so a fault that maps a leaf, or finds it mapped (spurious), flushes the
+ * leaf's range through the caller's ops; EPT and stage 2 never cache
+ * invalid entries and are not flushed.
+ */
+static void as_test_fault_flush(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct as_flush_log log = {};
+	struct axas_params params = {
+		.format		= ctx->p->format,
+		.gpa_bits	= ctx->p->gpa_bits,
+		.flush_ops	= &as_log_flush_ops,
+		.flush_cookie	= &log,
+	};
+	bool riscv = as_is_riscv(ctx->p);
+	u64 pg = AS_GPA + 5 * SZ_4K, huge = AS_GPA + SZ_4M;
+	struct axas *as;
+
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	axas_put(ctx->as);
+	ctx->as = as;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_64K, AS_RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_2M, AS_RW, AS_HUGE),
+			0);
+	KUNIT_EXPECT_EQ(test, log.nr_range + log.nr_all, 0);
+
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg + 7, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 1 : 0);
+	if (riscv) {
+		KUNIT_EXPECT_EQ(test, log.gpa, pg);
+		KUNIT_EXPECT_EQ(test, log.size, SZ_4K);
+	}
+	/* Resumed with the stale invalid entry cached: flushed again. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 2 : 0);
+
+	/* A 2 MiB leaf: its whole range. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge + SZ_64K + 3,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 3 : 0);
+	if (riscv) {
+		KUNIT_EXPECT_EQ(test, log.gpa, huge);
+		KUNIT_EXPECT_EQ(test, log.size, SZ_2M);
+	}
+
+	/* Outcomes that map nothing flush nothing. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, AS_GPA - SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_NOT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, AXAS_PROT_EXEC),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 3 : 0);
+	KUNIT_EXPECT_EQ(test, log.nr_all, 0);
+	as_expect_empty(test, as);
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
@@ -1729,6 +1828,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_fail_nth_populate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_split, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_fault_flush, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
