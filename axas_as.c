@@ -24,12 +24,29 @@
 
 static DEFINE_IDA(axas_ids);
 
+/* Does nx_huge_pages apply to an address space created now? */
+static bool axas_nx_huge(void)
+{
+	switch (READ_ONCE(axas_nx_huge_pages)) {
+	case AXAS_NX_HUGE_OFF:
+		return false;
+	case AXAS_NX_HUGE_ON:
+		return true;
+	case AXAS_NX_HUGE_AUTO:
+		return axas_host_itlb_multihit();
+	}
+	return true;
+}
+
 /**
  * axas_create() - create an address space
  * @params: Format, GPA width, window, limits and TLB flush operations.
  *
  * Frames and table pages are charged to the memory cgroup of the calling
- * task, whichever thread later allocates them.
+ * task, whichever thread later allocates them. On EPT formats, when the
+ * nx_huge_pages module parameter applies (on, or auto on a host with the
+ * ITLB multihit erratum), executable memory is mapped with 4 KiB leaves
+ * for the address space's life.
  *
  * Context: Process context, may sleep.
  * Return: the address space with one reference, or ERR_PTR(-EINVAL) for an
@@ -90,6 +107,8 @@ struct axas *axas_create(const struct axas_params *params)
 		kfree(as);
 		return ERR_PTR(ret);
 	}
+	if (fmt->itlb_multihit && axas_nx_huge())
+		as->npt.max_exec_level = 0;
 	axas_npt_set_lock(&as->npt, &as->lock);
 	axas_debugfs_add(as);
 	return as;

@@ -99,6 +99,7 @@ static void ept_root_info(const struct axas_npt *npt,
 #define EPT_FMT							\
 	.oa_bits	= 52,						\
 	.max_leaf_level	= 2,						\
+	.itlb_multihit	= true,						\
 	.valid_mask	= AXAS_EPT_RWX,					\
 	.mk_table	= ept_mk_table,					\
 	.mk_leaf	= ept_mk_leaf,					\

@@ -1746,6 +1746,12 @@ static bool as_is_riscv(const struct as_param *p)
 	       p->format == AXAS_FORMAT_RISCV_SV57X4;
 }
 
+static bool as_is_ept(const struct as_param *p)
+{
+	return p->format == AXAS_FORMAT_X86_EPT4 ||
+	       p->format == AXAS_FORMAT_X86_EPT5;
+}
+
 /*
  * A G-stage hart may keep using a cached invalid entry until HFENCE.GVMA,
  * so a fault that maps a leaf, or finds it mapped (spurious), flushes the
@@ -1809,6 +1815,57 @@ static void as_test_fault_flush(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+/*
+ * nx_huge_pages: with the setting on, EPT maps executable memory with
+ * 4 KiB leaves only (ITLB multihit, CVE-2018-12207), whatever backs it;
+ * non-executable memory keeps its 2 MiB leaves, and other formats are
+ * unaffected.
+ */
+static void as_test_nx_huge(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	bool ept = as_is_ept(ctx->p);
+	u64 x = AS_GPA, nx = AS_GPA + SZ_2M, lazy = AS_GPA + SZ_4M;
+	u64 lin = AS_GPA + 3 * SZ_2M;
+	int saved = axas_nx_huge_pages;
+	struct axas_stats st;
+	struct axas *as;
+	phys_addr_t hpa;
+	u64 len;
+
+	axas_nx_huge_pages = AXAS_NX_HUGE_ON;
+	as = as_renew(test, 0);
+	axas_nx_huge_pages = saved;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, x, SZ_2M, AXAS_PROT_RWX,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, nx, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, SZ_2M, AXAS_PROT_RWX,
+					     AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_2M, AS_HPA,
+					      AXAS_PROT_READ | AXAS_PROT_EXEC,
+					      AXAS_MEM_NORMAL), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_64K,
+						AXAS_PROT_EXEC),
+			AXAS_FAULT_MAPPED);
+	/* The whole 2 MiB frame is mapped, in 4 KiB pieces. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_1M,
+						AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 3 * 512);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, ept ? 1 : 4);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, ept ? 3 * 512 : 0);
+	/* Still one contiguous 2 MiB frame behind the 4 KiB leaves. */
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, lazy, &hpa, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, SZ_2M);
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, lin, &hpa, &len), 0);
+	KUNIT_EXPECT_EQ(test, hpa, AS_HPA);
+	as_expect_empty(test, as);
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
@@ -1829,6 +1886,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_fail_nth_split, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fault_flush, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_nx_huge, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
