@@ -398,10 +398,18 @@ static void axas_unsplit_at(struct axas *as, u64 at)
 	if (WARN_ON_ONCE(!head || !tail || tail->start != at ||
 			 head->last != at - 1))
 		return;
-	mas_set_range(&mas, head->start, tail->last);
-	if (mas_store_gfp(&mas, head, GFP_KERNEL_ACCOUNT))
-		return;
+	/*
+	 * Grow @head before the tree hands it the tail's range, as
+	 * axas_split_at() stores the tail before shrinking @head: a lockless
+	 * reader that finds @head for an address of the tail then sees the
+	 * address inside it (the pieces map the same way), never outside.
+	 */
 	WRITE_ONCE(head->last, tail->last);
+	mas_set_range(&mas, head->start, tail->last);
+	if (mas_store_gfp(&mas, head, GFP_KERNEL_ACCOUNT)) {
+		WRITE_ONCE(head->last, at - 1);	/* still split: neutral */
+		return;
+	}
 	kfree_rcu(tail, rcu);
 	as->nr_regions--;
 }
@@ -692,6 +700,8 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  * under RCU, so bound its work (512 4 KiB leaves fill one table page).
  */
 #define AXAS_TRANSLATE_MAX_LEAVES	512
+/* How often axas_translate_limit() looks again after losing a race. */
+#define AXAS_TRANSLATE_MAX_TRIES	4
 
 /**
  * axas_translate_limit() - translate, and measure the contiguous mapping
@@ -702,7 +712,9 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  *		host-physically contiguous memory, within @gpa's region. For
  *		allocated regions the walk follows at most
  *		%AXAS_TRANSLATE_MAX_LEAVES (512) further leaves, so @len may
- *		stop short of a longer contiguous run.
+ *		stop short of a longer contiguous run. Racing with changes
+ *		to the regions, it retries a bounded number of times and
+ *		may then report only the rest of @gpa's leaf.
  *
  * Context: Any context; lock-free (RCU).
  * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
@@ -716,24 +728,39 @@ int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
 	u64 end, next, last;
 	phys_addr_t want;
 	int ret = -ENOENT;
-	unsigned int n;
+	unsigned int n, tries;
 
 	if (!axas_gpa_in_width(as, gpa))
 		return -ERANGE;
 	rcu_read_lock();
-retry:
-	index = gpa;
-	r = mt_find(&as->regions, &index, gpa);
-	if (!r || axas_npt_lookup(&as->npt, gpa, &leaf))
-		goto out;
-	last = READ_ONCE(r->last);
-	/*
-	 * axas_split_at() stores the new tail in the tree, then shrinks the
-	 * region found here: @gpa now lies in the tail, look it up again
-	 * rather than measure a negative length.
-	 */
-	if (gpa > last)
-		goto retry;
+	for (tries = 0; ; tries++) {
+		index = gpa;
+		r = mt_find(&as->regions, &index, gpa);
+		if (!r || axas_npt_lookup(&as->npt, gpa, &leaf))
+			goto out;
+		/*
+		 * The leaf is @r's only if @r still holds @gpa after the
+		 * lookup: an unmap removes the leaves before the region, and
+		 * a new region's leaves come after it is in the tree. And
+		 * axas_split_at() stores the new tail in the tree, then
+		 * shrinks @r: @gpa may lie past @r's end now. Either way,
+		 * look again.
+		 */
+		index = gpa;
+		last = READ_ONCE(r->last);
+		if (mt_find(&as->regions, &index, gpa) == r && gpa <= last)
+			break;
+		/*
+		 * Writers make progress under their lock; should this keep
+		 * losing races, the rest of the leaf is still a true answer.
+		 */
+		if (tries == AXAS_TRANSLATE_MAX_TRIES) {
+			*hpa = leaf.hpa;
+			*len = ALIGN_DOWN(gpa, leaf.size) + leaf.size - gpa;
+			ret = 0;
+			goto out;
+		}
+	}
 	*hpa = leaf.hpa;
 	/* A linear region is contiguous and mapped in full by definition. */
 	if (r->type == AXAS_BACKEND_LINEAR) {

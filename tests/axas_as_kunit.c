@@ -1866,6 +1866,65 @@ static void as_test_nx_huge(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+struct as_xl_thread {
+	struct axas *as;
+	u64 gpa;
+	phys_addr_t hpa;
+	u64 len;
+	int ret;
+	struct completion done;
+};
+
+static int as_xl_fn(void *arg)
+{
+	struct as_xl_thread *t = arg;
+
+	t->ret = axas_translate_limit(t->as, t->gpa, &t->hpa, &t->len);
+	complete(&t->done);
+	return 0;
+}
+
+/*
+ * axas_translate_limit() retries when the region it found no longer
+ * covers the address (a split moved it to a new piece). Hold that state
+ * still, as axas_unsplit_at() used to between storing the merged head and
+ * growing its last address: the retry is bounded, and the answer stays
+ * true (the rest of the leaf).
+ */
+static void as_test_translate_bounded(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	struct as_xl_thread t = { .as = as, .gpa = AS_GPA + SZ_4K };
+	struct task_struct *task;
+	struct axas_region *r;
+	unsigned long index = AS_GPA;
+	bool done;
+	u64 last;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_8K, AS_RW, AS_POP),
+			0);
+	init_completion(&t.done);
+	down_write(&as->lock);
+	r = mt_find(&as->regions, &index, AS_GPA);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	last = r->last;
+	WRITE_ONCE(r->last, AS_GPA + SZ_4K - 1);
+	up_write(&as->lock);
+
+	task = kthread_run(as_xl_fn, &t, "axas-kunit-xl");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	done = wait_for_completion_timeout(&t.done, msecs_to_jiffies(500));
+	WRITE_ONCE(r->last, last);	/* let a spinning reader go */
+	if (!done)
+		wait_for_completion(&t.done);
+	KUNIT_EXPECT_TRUE_MSG(test, done, "translate_limit spun");
+	KUNIT_EXPECT_EQ(test, t.ret, 0);
+	KUNIT_EXPECT_EQ(test, t.hpa, as_xlate(test, as, t.gpa));
+	KUNIT_EXPECT_EQ(test, t.len, SZ_4K);
+	as_expect_empty(test, as);
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
@@ -1887,6 +1946,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fault_flush, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_nx_huge, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_translate_bounded, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
