@@ -24,12 +24,29 @@
 
 static DEFINE_IDA(axas_ids);
 
+/* Does nx_huge_pages apply to an address space created now? */
+static bool axas_nx_huge(void)
+{
+	switch (READ_ONCE(axas_nx_huge_pages)) {
+	case AXAS_NX_HUGE_OFF:
+		return false;
+	case AXAS_NX_HUGE_ON:
+		return true;
+	case AXAS_NX_HUGE_AUTO:
+		return axas_host_itlb_multihit();
+	}
+	return true;
+}
+
 /**
  * axas_create() - create an address space
  * @params: Format, GPA width, window, limits and TLB flush operations.
  *
  * Frames and table pages are charged to the memory cgroup of the calling
- * task, whichever thread later allocates them.
+ * task, whichever thread later allocates them. On EPT formats, when the
+ * nx_huge_pages module parameter applies (on, or auto on a host with the
+ * ITLB multihit erratum), executable memory is mapped with 4 KiB leaves
+ * for the address space's life.
  *
  * Context: Process context, may sleep.
  * Return: the address space with one reference, or ERR_PTR(-EINVAL) for an
@@ -90,6 +107,8 @@ struct axas *axas_create(const struct axas_params *params)
 		kfree(as);
 		return ERR_PTR(ret);
 	}
+	if (fmt->itlb_multihit && axas_nx_huge())
+		as->npt.max_exec_level = 0;
 	axas_npt_set_lock(&as->npt, &as->lock);
 	axas_debugfs_add(as);
 	return as;
@@ -379,10 +398,18 @@ static void axas_unsplit_at(struct axas *as, u64 at)
 	if (WARN_ON_ONCE(!head || !tail || tail->start != at ||
 			 head->last != at - 1))
 		return;
-	mas_set_range(&mas, head->start, tail->last);
-	if (mas_store_gfp(&mas, head, GFP_KERNEL_ACCOUNT))
-		return;
+	/*
+	 * Grow @head before the tree hands it the tail's range, as
+	 * axas_split_at() stores the tail before shrinking @head: a lockless
+	 * reader that finds @head for an address of the tail then sees the
+	 * address inside it (the pieces map the same way), never outside.
+	 */
 	WRITE_ONCE(head->last, tail->last);
+	mas_set_range(&mas, head->start, tail->last);
+	if (mas_store_gfp(&mas, head, GFP_KERNEL_ACCOUNT)) {
+		WRITE_ONCE(head->last, at - 1);	/* still split: neutral */
+		return;
+	}
 	kfree_rcu(tail, rcu);
 	as->nr_regions--;
 }
@@ -582,12 +609,18 @@ static int axas_fault_locked(struct axas *as, u64 gpa, unsigned int access)
 		return AXAS_FAULT_NOT_MAPPED;
 	if (access & ~READ_ONCE(r->prot))
 		return AXAS_FAULT_PERM;
-	if (!axas_npt_lookup(&as->npt, gpa, &leaf))
-		return (access & ~leaf.prot) ? AXAS_FAULT_PERM :
-					       AXAS_FAULT_SPURIOUS;
-	old = set_active_memcg(as->memcg);
-	ret = axas_backend_fault(as, r, gpa, access);
-	set_active_memcg(old);
+	if (!axas_npt_lookup(&as->npt, gpa, &leaf)) {
+		if (access & ~leaf.prot)
+			return AXAS_FAULT_PERM;
+		ret = AXAS_FAULT_SPURIOUS;
+	} else {
+		old = set_active_memcg(as->memcg);
+		ret = axas_backend_fault(as, r, gpa, access);
+		set_active_memcg(old);
+	}
+	/* A hart may still hold the invalid entry that made it fault. */
+	if (ret == AXAS_FAULT_MAPPED || ret == AXAS_FAULT_SPURIOUS)
+		axas_npt_fault_flush(&as->npt, gpa);
 	return ret;
 }
 
@@ -602,7 +635,9 @@ static int axas_fault_locked(struct axas *as, u64 gpa, unsigned int access)
  * region, else 4 KiB) and map it. A fault on an address already mapped
  * with enough rights, a duplicate or lost race included, changes nothing:
  * a frame that holds data is never replaced. Faults on different
- * addresses run in parallel.
+ * addresses run in parallel. On RISC-V formats, whose harts may keep
+ * using a cached invalid entry, %AXAS_FAULT_MAPPED and
+ * %AXAS_FAULT_SPURIOUS also flush the leaf's range through the flush ops.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * read.
@@ -665,6 +700,8 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  * under RCU, so bound its work (512 4 KiB leaves fill one table page).
  */
 #define AXAS_TRANSLATE_MAX_LEAVES	512
+/* How often axas_translate_limit() looks again after losing a race. */
+#define AXAS_TRANSLATE_MAX_TRIES	4
 
 /**
  * axas_translate_limit() - translate, and measure the contiguous mapping
@@ -675,7 +712,9 @@ EXPORT_SYMBOL_NS_GPL(axas_translate, AXAS);
  *		host-physically contiguous memory, within @gpa's region. For
  *		allocated regions the walk follows at most
  *		%AXAS_TRANSLATE_MAX_LEAVES (512) further leaves, so @len may
- *		stop short of a longer contiguous run.
+ *		stop short of a longer contiguous run. Racing with changes
+ *		to the regions, it retries a bounded number of times and
+ *		may then report only the rest of @gpa's leaf.
  *
  * Context: Any context; lock-free (RCU).
  * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped.
@@ -689,24 +728,39 @@ int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
 	u64 end, next, last;
 	phys_addr_t want;
 	int ret = -ENOENT;
-	unsigned int n;
+	unsigned int n, tries;
 
 	if (!axas_gpa_in_width(as, gpa))
 		return -ERANGE;
 	rcu_read_lock();
-retry:
-	index = gpa;
-	r = mt_find(&as->regions, &index, gpa);
-	if (!r || axas_npt_lookup(&as->npt, gpa, &leaf))
-		goto out;
-	last = READ_ONCE(r->last);
-	/*
-	 * axas_split_at() stores the new tail in the tree, then shrinks the
-	 * region found here: @gpa now lies in the tail, look it up again
-	 * rather than measure a negative length.
-	 */
-	if (gpa > last)
-		goto retry;
+	for (tries = 0; ; tries++) {
+		index = gpa;
+		r = mt_find(&as->regions, &index, gpa);
+		if (!r || axas_npt_lookup(&as->npt, gpa, &leaf))
+			goto out;
+		/*
+		 * The leaf is @r's only if @r still holds @gpa after the
+		 * lookup: an unmap removes the leaves before the region, and
+		 * a new region's leaves come after it is in the tree. And
+		 * axas_split_at() stores the new tail in the tree, then
+		 * shrinks @r: @gpa may lie past @r's end now. Either way,
+		 * look again.
+		 */
+		index = gpa;
+		last = READ_ONCE(r->last);
+		if (mt_find(&as->regions, &index, gpa) == r && gpa <= last)
+			break;
+		/*
+		 * Writers make progress under their lock; should this keep
+		 * losing races, the rest of the leaf is still a true answer.
+		 */
+		if (tries == AXAS_TRANSLATE_MAX_TRIES) {
+			*hpa = leaf.hpa;
+			*len = ALIGN_DOWN(gpa, leaf.size) + leaf.size - gpa;
+			ret = 0;
+			goto out;
+		}
+	}
 	*hpa = leaf.hpa;
 	/* A linear region is contiguous and mapped in full by definition. */
 	if (r->type == AXAS_BACKEND_LINEAR) {

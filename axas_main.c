@@ -13,12 +13,15 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
 #include <uapi/linux/axas.h>
@@ -478,6 +481,45 @@ static long axas_as_ioctl(struct file *filp, unsigned int cmd,
 	return axas_ioctl_dispatch(axas_as_ops, ARRAY_SIZE(axas_as_ops),
 				   af->as, cmd, arg);
 }
+
+static const char *const axas_nx_huge_names[] = {
+	[AXAS_NX_HUGE_OFF]	= "off",
+	[AXAS_NX_HUGE_ON]	= "on",
+	[AXAS_NX_HUGE_AUTO]	= "auto",
+};
+
+/*
+ * nx_huge_pages=off|on|auto, as KVM's: "on" keeps executable EPT leaves at
+ * 4 KiB (ITLB multihit, CVE-2018-12207); "auto" does when the host has the
+ * erratum. Address spaces created later follow a change.
+ */
+int axas_nx_huge_pages = AXAS_NX_HUGE_AUTO;
+EXPORT_SYMBOL_IF_KUNIT(axas_nx_huge_pages);
+
+static int axas_nx_huge_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = sysfs_match_string(axas_nx_huge_names, val);
+
+	if (ret < 0)
+		return ret;
+	WRITE_ONCE(*(int *)kp->arg, ret);
+	return 0;
+}
+
+static int axas_nx_huge_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  axas_nx_huge_names[READ_ONCE(*(int *)kp->arg)]);
+}
+
+static const struct kernel_param_ops axas_nx_huge_ops = {
+	.set	= axas_nx_huge_set,
+	.get	= axas_nx_huge_get,
+};
+module_param_cb(nx_huge_pages, &axas_nx_huge_ops, &axas_nx_huge_pages,
+		0644);
+MODULE_PARM_DESC(nx_huge_pages,
+		 "Executable EPT leaves at 4 KiB only (ITLB multihit): off, on, auto (default)");
 
 static const struct file_operations axas_dev_fops = {
 	.owner		= THIS_MODULE,

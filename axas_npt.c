@@ -731,10 +731,13 @@ static int npt_has_leaf_visitor(struct axas_npt_visit_ctx *ctx,
 }
 
 static unsigned int npt_pick_level(const struct axas_npt *npt, u64 addr,
-				   phys_addr_t hpa, u64 size)
+				   phys_addr_t hpa, u64 size, unsigned int prot)
 {
 	unsigned int level = min_t(unsigned int, npt->fmt->max_leaf_level,
 				   axas_npt_root_level(npt));
+
+	if (prot & AXAS_PROT_EXEC)
+		level = min_t(unsigned int, level, npt->max_exec_level);
 
 	for (; level; level--) {
 		u64 bsize = axas_npt_level_size(level);
@@ -754,7 +757,8 @@ static int npt_map_visitor(struct axas_npt_visit_ctx *ctx,
 	unsigned int level;
 
 	m->at = ctx->addr;
-	level = npt_pick_level(npt, ctx->addr, hpa, ctx->end - ctx->addr);
+	level = npt_pick_level(npt, ctx->addr, hpa, ctx->end - ctx->addr,
+			       m->prot);
 	/* A table where the leaf belongs, or anything already mapped. */
 	if (visit == AXAS_NPT_WALK_TABLE_PRE)
 		return level == ctx->level ? -EEXIST : 0;
@@ -835,6 +839,7 @@ int axas_npt_init(struct axas_npt *npt, const struct axas_npt_fmt *fmt,
 	npt->levels = levels;
 	npt->gpa_bits = gpa_bits ?: fmt->gpa_bits;
 	npt->root_order = order;
+	npt->max_exec_level = fmt->max_leaf_level;
 	npt->flush_ops = ops;
 	npt->flush_cookie = cookie;
 	root = npt_alloc_table(npt, order);
@@ -1093,18 +1098,24 @@ int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_lookup);
 
+/* What npt_install_visitor() returns besides errors. */
+#define NPT_INSTALL_MISSING	1	/* tables missing, pool empty */
+#define NPT_INSTALL_DONE	2	/* installed */
+
 struct npt_install_data {
 	unsigned int level;
 	u64 leaf;
+	u64 *split;
 	unsigned int missing;
 	struct npt_pool pool;
 };
 
 /*
- * Install the leaf, and the tables above it from the pool. When a table
- * is missing and the pool is empty, stop and say how many are missing:
- * the caller allocates them all before installing any, so an install
- * that fails leaves no empty table behind.
+ * Install the leaf (or the table of smaller leaves standing for it), and
+ * the tables above it from the pool. When a table is missing and the pool
+ * is empty, stop and say how many are missing: the caller allocates them
+ * all before installing any, so an install that fails leaves no empty
+ * table behind.
  */
 static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
 			       enum axas_npt_walk_flags visit)
@@ -1118,11 +1129,17 @@ static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
 
 	if (ctx->old)
 		return -EEXIST;
-	if (ctx->level == in->level)
-		return cmpxchg(ctx->ptep, 0, in->leaf) ? -EEXIST : 0;
+	if (ctx->level == in->level) {
+		/* Fully ordered: a split table's leaves before the entry. */
+		if (cmpxchg(ctx->ptep, 0, in->leaf))
+			return -EEXIST;
+		in->split = NULL;	/* linked: the table's now */
+		/* Do not descend into the split table just linked. */
+		return NPT_INSTALL_DONE;
+	}
 	if (!in->pool.nr) {
 		in->missing = ctx->level - in->level;
-		return 1;
+		return NPT_INSTALL_MISSING;
 	}
 	ret = npt_install_table(ctx, &in->pool);
 	/* A racing install may have put a block here instead. */
@@ -1148,31 +1165,49 @@ static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
  * present is never replaced, so a duplicate fault cannot swap out a frame
  * that already holds data.
  *
+ * An executable 2 MiB leaf above @npt->max_exec_level (nx_huge_pages) is
+ * installed as a table of 512 4 KiB leaves mapping the same frame, built
+ * offline and linked with the one cmpxchg a leaf would take.
+ *
  * Context: Process context, may sleep; the caller holds the lock for read
  * (or write).
  * Return: 0 when this call installed the leaf; -EEXIST when an entry (a
  * leaf, a block above it or a table below it) is already there and the
- * caller keeps its frame; -ENOMEM, with nothing installed.
+ * caller keeps its frame; -ENOMEM, with nothing installed; -EINVAL for an
+ * executable 1 GiB leaf under nx_huge_pages (no caller asks for one).
  */
 int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 		     unsigned int level, unsigned int prot,
 		     enum axas_memtype mt)
 {
-	struct npt_install_data in = {
-		.level	= level,
-		.leaf	= npt->fmt->mk_leaf(hpa, level, prot, mt),
-	};
+	const struct axas_npt_fmt *fmt = npt->fmt;
+	struct npt_install_data in = { .level = level };
 	struct axas_npt_walker walker = {
 		.cb	= npt_install_visitor,
 		.arg	= &in,
 		.flags	= AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE,
 	};
 	u64 size = axas_npt_level_size(level);
+	unsigned int i;
 	int ret;
 
 	might_sleep();
+	if ((prot & AXAS_PROT_EXEC) && level > npt->max_exec_level) {
+		if (WARN_ON_ONCE(level != npt->max_exec_level + 1))
+			return -EINVAL;
+		in.split = npt_alloc_table(npt, 0);
+		if (!in.split)
+			return -ENOMEM;
+		for (i = 0; i < AXAS_NPT_PTRS; i++)
+			in.split[i] = fmt->mk_leaf(hpa + i * (size / AXAS_NPT_PTRS),
+						   level - 1, prot, mt);
+		in.leaf = fmt->mk_table(virt_to_phys(in.split));
+	} else {
+		in.leaf = fmt->mk_leaf(hpa, level, prot, mt);
+	}
 	/* Tables are only added under the shared lock: this ends. */
-	while ((ret = axas_npt_walk(npt, gpa, size, &walker)) > 0) {
+	while ((ret = axas_npt_walk(npt, gpa, size, &walker)) ==
+	       NPT_INSTALL_MISSING) {
 		while (in.pool.nr < in.missing) {
 			u64 *table = npt_alloc_table(npt, 0);
 
@@ -1183,11 +1218,41 @@ int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 			in.pool.tables[in.pool.nr++] = table;
 		}
 	}
+	if (ret == NPT_INSTALL_DONE)
+		ret = 0;
 out:
 	npt_pool_drain(npt, &in.pool);
+	if (in.split)			/* never linked: no walker saw it */
+		npt_free_table_now(npt, in.split);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_install);
+
+/**
+ * axas_npt_fault_flush() - let the guest see a leaf a fault found or made
+ * @npt: The table.
+ * @gpa: The faulting guest-physical address, within the GPA width.
+ *
+ * For formats whose hardware may keep using a cached invalid entry
+ * (&axas_npt_fmt.flush_new_leaf: RISC-V without Svvptc), flush the range
+ * of the leaf mapping @gpa, or its 4 KiB page when none does any more;
+ * otherwise do nothing. Without it, a fault resolved as "resume" could
+ * fault again for ever.
+ *
+ * Context: Process context; the caller holds the lock for read (or write).
+ */
+void axas_npt_fault_flush(struct axas_npt *npt, u64 gpa)
+{
+	struct axas_npt_leaf leaf;
+
+	if (!npt->fmt->flush_new_leaf)
+		return;
+	npt_assert_held(npt);
+	if (axas_npt_lookup(npt, gpa, &leaf))
+		leaf.size = AXAS_NPT_GRANULE;
+	npt_flush(npt, ALIGN_DOWN(gpa, leaf.size), leaf.size, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_fault_flush);
 
 struct npt_leaves_data {
 	axas_npt_leaves_fn fn;

@@ -67,6 +67,13 @@ struct axas_npt_leaf;
  * @split_bbm:	Replacing a block by a table needs break-before-make: the
  *		entry is made invalid and the TLB flushed before the table is
  *		written (arm64 without FEAT_BBM).
+ * @flush_new_leaf: Hardware may keep using a cached invalid entry until
+ *		the TLB is flushed (RISC-V without Svvptc): a fault that
+ *		installs a leaf, or finds it installed, flushes the leaf's
+ *		range so that the guest makes progress.
+ * @itlb_multihit: x86 CPUs walk the format: on hosts with the ITLB
+ *		multihit erratum, nx_huge_pages keeps executable leaves at
+ *		4 KiB.
  * @valid_mask:	An entry is valid when any of these bits is set; clearing
  *		them keeps the output address, which unmap uses to remember
  *		removed leaves until the TLB is flushed.
@@ -105,6 +112,8 @@ struct axas_npt_fmt {
 	u8 oa_bits;
 	u8 max_leaf_level;
 	bool split_bbm;
+	bool flush_new_leaf;
+	bool itlb_multihit;
 	u64 valid_mask;
 	unsigned int (*levels_for)(unsigned int gpa_bits);
 	u64 (*mk_table)(phys_addr_t pa);
@@ -140,6 +149,9 @@ extern const struct axas_npt_fmt axas_npt_riscv_sv57x4;
  * @gpa_bits:	Guest-physical address width. Callers keep every GPA below
  *		1 << @gpa_bits (the address space checks its window).
  * @root_order:	The root is 1 << @root_order concatenated pages.
+ * @max_exec_level: Highest level of an executable leaf: the format's
+ *		largest, or 0 (4 KiB) under nx_huge_pages. Set before the
+ *		table is shared.
  * @lock:	The owner's lock (axas_npt_set_lock()): held for write by
  *		map, unmap, protect, dump and destroy, for read at least by
  *		install; lockdep checks it. NULL for a table private to one
@@ -157,6 +169,7 @@ struct axas_npt {
 	u8 levels;
 	u8 gpa_bits;
 	u8 root_order;
+	u8 max_exec_level;
 	struct rw_semaphore *lock;
 	const struct axas_flush_ops *flush_ops;
 	void *flush_cookie;
@@ -450,6 +463,7 @@ int axas_npt_lookup(struct axas_npt *npt, u64 gpa,
 int axas_npt_install(struct axas_npt *npt, u64 gpa, phys_addr_t hpa,
 		     unsigned int level, unsigned int prot,
 		     enum axas_memtype mt);
+void axas_npt_fault_flush(struct axas_npt *npt, u64 gpa);
 int axas_npt_leaves(struct axas_npt *npt, axas_npt_leaves_fn fn, void *arg);
 int axas_npt_dump(struct axas_npt *npt, axas_npt_dump_fn fn, void *arg);
 void axas_npt_root_info(const struct axas_npt *npt,
@@ -457,6 +471,32 @@ void axas_npt_root_info(const struct axas_npt *npt,
 
 #if IS_ENABLED(CONFIG_KUNIT)
 bool axas_npt_alloc_should_fail(struct axas_npt *npt);
+#endif
+
+/**
+ * enum axas_nx_huge - the nx_huge_pages module parameter
+ * @AXAS_NX_HUGE_OFF:	Executable leaves may be blocks.
+ * @AXAS_NX_HUGE_ON:	Executable leaves of formats with
+ *			&axas_npt_fmt.itlb_multihit are 4 KiB.
+ * @AXAS_NX_HUGE_AUTO:	On when the host has the ITLB multihit erratum.
+ */
+enum axas_nx_huge {
+	AXAS_NX_HUGE_OFF,
+	AXAS_NX_HUGE_ON,
+	AXAS_NX_HUGE_AUTO,
+};
+
+/* axas_main.c; read when an address space is created. */
+extern int axas_nx_huge_pages;
+
+#ifdef CONFIG_X86
+/* axas_host_x86.c */
+bool axas_host_itlb_multihit(void);
+#else
+static inline bool axas_host_itlb_multihit(void)
+{
+	return false;
+}
 #endif
 
 /* Root register encoders, for the formats' root_info and their tests. */

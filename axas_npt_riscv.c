@@ -106,6 +106,8 @@ static void gstage_root_info(const struct axas_npt *npt,
 #define GSTAGE_FMT							\
 	.oa_bits	= 56,						\
 	.max_leaf_level	= 2,						\
+	/* A hart may cache an invalid entry until HFENCE.GVMA. */	\
+	.flush_new_leaf	= true,						\
 	.valid_mask	= AXAS_GSTAGE_V,				\
 	.mk_table	= gstage_mk_table,				\
 	.mk_leaf	= gstage_mk_leaf,				\

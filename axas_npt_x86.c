@@ -84,16 +84,22 @@ static int ept_lookup(const struct axas_npt *npt, u64 gpa,
 				    ept_leaf_memtype);
 }
 
-/* Both EPT formats are walked with the accessed and dirty flags on. */
+/*
+ * A/D off: with it on, the CPU counts the guest's reads of its own paging
+ * structures as writes, so a read-only region holding guest page tables
+ * would take write violations. Leaves preset A and D anyway; dirty
+ * tracking will turn A/D on explicitly.
+ */
 static void ept_root_info(const struct axas_npt *npt,
 			  struct axas_root_info *info)
 {
-	info->eptp = axas_npt_x86_eptp(npt, true);
+	info->eptp = axas_npt_x86_eptp(npt, false);
 }
 
 #define EPT_FMT							\
 	.oa_bits	= 52,						\
 	.max_leaf_level	= 2,						\
+	.itlb_multihit	= true,						\
 	.valid_mask	= AXAS_EPT_RWX,					\
 	.mk_table	= ept_mk_table,					\
 	.mk_leaf	= ept_mk_leaf,					\

@@ -419,10 +419,9 @@ static void as_test_root_info(struct kunit *test)
 	switch (p->format) {
 	case AXAS_FORMAT_X86_EPT4:
 	case AXAS_FORMAT_X86_EPT5:
-		/* WB (6), walk length - 1 in 5:3, A/D enable (bit 6). */
+		/* WB (6), walk length - 1 in 5:3, A/D (bit 6) off. */
 		KUNIT_EXPECT_EQ(test, info.eptp,
-				(u64)info.root_pa | (p->levels - 1) << 3 | 6 |
-				BIT(6));
+				(u64)info.root_pa | (p->levels - 1) << 3 | 6);
 		KUNIT_EXPECT_EQ(test, info.vttbr | info.vtcr | info.hgatp, 0);
 		break;
 	case AXAS_FORMAT_ARM64_S2:
@@ -1711,6 +1710,221 @@ static void as_test_concurrency(struct kunit *test)
 	as_expect_empty(test, cc->as);
 }
 
+/* Counting flush ops for the fault-flush test. */
+struct as_flush_log {
+	unsigned int nr_range;
+	unsigned int nr_all;
+	u64 gpa;
+	u64 size;
+};
+
+static void as_log_flush_range(void *cookie, u64 gpa, u64 size)
+{
+	struct as_flush_log *log = cookie;
+
+	log->nr_range++;
+	log->gpa = gpa;
+	log->size = size;
+}
+
+static void as_log_flush_all(void *cookie)
+{
+	struct as_flush_log *log = cookie;
+
+	log->nr_all++;
+}
+
+static const struct axas_flush_ops as_log_flush_ops = {
+	.flush_range	= as_log_flush_range,
+	.flush_all	= as_log_flush_all,
+};
+
+static bool as_is_riscv(const struct as_param *p)
+{
+	return p->format == AXAS_FORMAT_RISCV_SV39X4 ||
+	       p->format == AXAS_FORMAT_RISCV_SV48X4 ||
+	       p->format == AXAS_FORMAT_RISCV_SV57X4;
+}
+
+static bool as_is_ept(const struct as_param *p)
+{
+	return p->format == AXAS_FORMAT_X86_EPT4 ||
+	       p->format == AXAS_FORMAT_X86_EPT5;
+}
+
+/*
+ * A G-stage hart may keep using a cached invalid entry until HFENCE.GVMA,
+ * so a fault that maps a leaf, or finds it mapped (spurious), flushes the
+ * leaf's range through the caller's ops; EPT and stage 2 never cache
+ * invalid entries and are not flushed.
+ */
+static void as_test_fault_flush(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct as_flush_log log = {};
+	struct axas_params params = {
+		.format		= ctx->p->format,
+		.gpa_bits	= ctx->p->gpa_bits,
+		.flush_ops	= &as_log_flush_ops,
+		.flush_cookie	= &log,
+	};
+	bool riscv = as_is_riscv(ctx->p);
+	u64 pg = AS_GPA + 5 * SZ_4K, huge = AS_GPA + SZ_4M;
+	struct axas *as;
+
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	axas_put(ctx->as);
+	ctx->as = as;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_64K, AS_RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_2M, AS_RW, AS_HUGE),
+			0);
+	KUNIT_EXPECT_EQ(test, log.nr_range + log.nr_all, 0);
+
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg + 7, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 1 : 0);
+	if (riscv) {
+		KUNIT_EXPECT_EQ(test, log.gpa, pg);
+		KUNIT_EXPECT_EQ(test, log.size, SZ_4K);
+	}
+	/* Resumed with the stale invalid entry cached: flushed again. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 2 : 0);
+
+	/* A 2 MiB leaf: its whole range. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge + SZ_64K + 3,
+						AXAS_PROT_READ),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 3 : 0);
+	if (riscv) {
+		KUNIT_EXPECT_EQ(test, log.gpa, huge);
+		KUNIT_EXPECT_EQ(test, log.size, SZ_2M);
+	}
+
+	/* Outcomes that map nothing flush nothing. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, AS_GPA - SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_NOT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pg, AXAS_PROT_EXEC),
+			AXAS_FAULT_PERM);
+	KUNIT_EXPECT_EQ(test, log.nr_range, riscv ? 3 : 0);
+	KUNIT_EXPECT_EQ(test, log.nr_all, 0);
+	as_expect_empty(test, as);
+}
+
+/*
+ * nx_huge_pages: with the setting on, EPT maps executable memory with
+ * 4 KiB leaves only (ITLB multihit, CVE-2018-12207), whatever backs it;
+ * non-executable memory keeps its 2 MiB leaves, and other formats are
+ * unaffected.
+ */
+static void as_test_nx_huge(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	bool ept = as_is_ept(ctx->p);
+	u64 x = AS_GPA, nx = AS_GPA + SZ_2M, lazy = AS_GPA + SZ_4M;
+	u64 lin = AS_GPA + 3 * SZ_2M;
+	int saved = axas_nx_huge_pages;
+	struct axas_stats st;
+	struct axas *as;
+	phys_addr_t hpa;
+	u64 len;
+
+	axas_nx_huge_pages = AXAS_NX_HUGE_ON;
+	as = as_renew(test, 0);
+	axas_nx_huge_pages = saved;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, x, SZ_2M, AXAS_PROT_RWX,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, nx, SZ_2M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, SZ_2M, AXAS_PROT_RWX,
+					     AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_2M, AS_HPA,
+					      AXAS_PROT_READ | AXAS_PROT_EXEC,
+					      AXAS_MEM_NORMAL), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_64K,
+						AXAS_PROT_EXEC),
+			AXAS_FAULT_MAPPED);
+	/* The whole 2 MiB frame is mapped, in 4 KiB pieces. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_1M,
+						AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 3 * 512);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, ept ? 1 : 4);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, ept ? 3 * 512 : 0);
+	/* Still one contiguous 2 MiB frame behind the 4 KiB leaves. */
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, lazy, &hpa, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, SZ_2M);
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, lin, &hpa, &len), 0);
+	KUNIT_EXPECT_EQ(test, hpa, AS_HPA);
+	as_expect_empty(test, as);
+}
+
+struct as_xl_thread {
+	struct axas *as;
+	u64 gpa;
+	phys_addr_t hpa;
+	u64 len;
+	int ret;
+	struct completion done;
+};
+
+static int as_xl_fn(void *arg)
+{
+	struct as_xl_thread *t = arg;
+
+	t->ret = axas_translate_limit(t->as, t->gpa, &t->hpa, &t->len);
+	complete(&t->done);
+	return 0;
+}
+
+/*
+ * axas_translate_limit() retries when the region it found no longer
+ * covers the address (a split moved it to a new piece). Hold that state
+ * still, as axas_unsplit_at() used to between storing the merged head and
+ * growing its last address: the retry is bounded, and the answer stays
+ * true (the rest of the leaf).
+ */
+static void as_test_translate_bounded(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	struct as_xl_thread t = { .as = as, .gpa = AS_GPA + SZ_4K };
+	struct task_struct *task;
+	struct axas_region *r;
+	unsigned long index = AS_GPA;
+	bool done;
+	u64 last;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_8K, AS_RW, AS_POP),
+			0);
+	init_completion(&t.done);
+	down_write(&as->lock);
+	r = mt_find(&as->regions, &index, AS_GPA);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	last = r->last;
+	WRITE_ONCE(r->last, AS_GPA + SZ_4K - 1);
+	up_write(&as->lock);
+
+	task = kthread_run(as_xl_fn, &t, "axas-kunit-xl");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	done = wait_for_completion_timeout(&t.done, msecs_to_jiffies(500));
+	WRITE_ONCE(r->last, last);	/* let a spinning reader go */
+	if (!done)
+		wait_for_completion(&t.done);
+	KUNIT_EXPECT_TRUE_MSG(test, done, "translate_limit spun");
+	KUNIT_EXPECT_EQ(test, t.ret, 0);
+	KUNIT_EXPECT_EQ(test, t.hpa, as_xlate(test, as, t.gpa));
+	KUNIT_EXPECT_EQ(test, t.len, SZ_4K);
+	as_expect_empty(test, as);
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
@@ -1730,6 +1944,9 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_fail_nth_populate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_split, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_fault_flush, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_nx_huge, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_translate_bounded, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

@@ -636,7 +636,9 @@ static void kat_gstage_hgatp(struct kunit *test)
 
 /*
  * Each format's root_info fills the generic fields and its own registers
- * only: EPTP (root | walk length 3 << 3 | WB 6 | A/D bit 6); VTTBR.BADDR
+ * only: EPTP (root | walk length 3 << 3 | WB 6; A/D bit 6 clear: leaves
+ * preset A and D, and A/D on would make the guest's paging-structure
+ * reads count as writes); VTTBR.BADDR
  * and VTCR_EL2 for a 40-bit IPA, 3 levels, PS for a 48-bit host (T0SZ 24,
  * SL0 1, 0x3500, PS 5, RES1); hgatp MODE 9 (Sv48x4) and the root's PPN.
  */
@@ -656,7 +658,7 @@ static void kat_root_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.gpa_bits, 48);
 	KUNIT_EXPECT_EQ(test, info.root_pa, 0x1000);
 	KUNIT_EXPECT_EQ(test, info.root_pages, 1);
-	KUNIT_EXPECT_EQ(test, info.eptp, 0x105eULL);
+	KUNIT_EXPECT_EQ(test, info.eptp, 0x101eULL);
 	KUNIT_EXPECT_EQ(test, info.vttbr | info.vtcr | info.hgatp, 0);
 
 	axas_npt_root_info(&s2, &info);

@@ -75,7 +75,7 @@ struct axas_params {
  * @gpa_bits:	Guest-physical address width.
  * @root_pa:	Physical address of the root (first page when concatenated).
  * @root_pages:	Number of concatenated root pages.
- * @eptp:	x86: EPTP value (root, walk length, WB, A/D enabled); else 0.
+ * @eptp:	x86: EPTP value (root, walk length, WB; A/D off); else 0.
  * @vttbr:	arm64: VTTBR_EL2 BADDR (VMID left 0 for the caller); else 0.
  * @vtcr:	arm64: VTCR_EL2 (T0SZ, SL0, TG0 4K, cacheability, PS); else 0.
  * @hgatp:	RISC-V: HGATP (mode and root PPN; VMID left 0); else 0.

@@ -183,6 +183,7 @@ TEST_F(axas_as, as_info)
 		EXPECT_EQ(info->out_root_pa, info->out_eptp & ~0xfffULL);
 		EXPECT_EQ(variant->levels - 1, (info->out_eptp >> 3) & 7);
 		EXPECT_EQ(6, info->out_eptp & 7);	/* write-back */
+		EXPECT_EQ(0, info->out_eptp & (1 << 6));	/* A/D off */
 		break;
 	case AXAS_FORMAT_ARM64_S2:
 		EXPECT_EQ(0, info->out_eptp);
