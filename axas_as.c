@@ -50,8 +50,9 @@ static bool axas_nx_huge(void)
  *
  * Context: Process context, may sleep.
  * Return: the address space with one reference, or ERR_PTR(-EINVAL) for an
- * unknown format, a width the format cannot walk or a misaligned window,
- * ERR_PTR(-ERANGE) for a window beyond the width, ERR_PTR(-ENOMEM).
+ * unknown format, a width the format cannot walk, a misaligned window or
+ * a table page limit below the root's pages, ERR_PTR(-ERANGE) for a
+ * window beyond the width, ERR_PTR(-ENOMEM).
  */
 struct axas *axas_create(const struct axas_params *params)
 {
@@ -67,6 +68,9 @@ struct axas *axas_create(const struct axas_params *params)
 		return ERR_PTR(-EINVAL);
 	gpa_bits = params->gpa_bits ?: fmt->default_gpa_bits;
 	if (axas_npt_geometry(fmt, gpa_bits, &levels, &root_order))
+		return ERR_PTR(-EINVAL);
+	if (params->max_table_pages &&
+	    params->max_table_pages < BIT_ULL(root_order))
 		return ERR_PTR(-EINVAL);
 	top = gpa_bits == 64 ? 0 : BIT_ULL(gpa_bits);
 	if (!IS_ALIGNED(params->base, SZ_4K) ||
@@ -88,6 +92,7 @@ struct axas *axas_create(const struct axas_params *params)
 	as->base = params->base;
 	as->last = params->base + size - 1;
 	as->max_frames = params->max_frames;
+	spin_lock_init(&as->frames_lock);
 	as->memcg = get_mem_cgroup_from_mm(current->mm);
 	ret = ida_alloc(&axas_ids, GFP_KERNEL);
 	if (ret < 0) {
@@ -110,6 +115,8 @@ struct axas *axas_create(const struct axas_params *params)
 	if (fmt->itlb_multihit && axas_nx_huge())
 		as->npt.max_exec_level = 0;
 	axas_npt_set_lock(&as->npt, &as->lock);
+	/* nr_pages is an int: a larger limit is none in practice. */
+	as->npt.max_pages = min_t(u64, params->max_table_pages, INT_MAX);
 	axas_debugfs_add(as);
 	return as;
 }
@@ -245,9 +252,11 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
 	old = set_active_memcg(as->memcg);
 	r = kmemdup(tmpl, sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (r) {
-		down_write(&as->lock);
-		ret = axas_insert_region(as, r);
-		up_write(&as->lock);
+		ret = down_write_killable(&as->lock);
+		if (!ret) {
+			ret = axas_insert_region(as, r);
+			up_write(&as->lock);
+		}
 		if (ret)
 			kfree(r);
 	}
@@ -273,8 +282,9 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
  * write.
  * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt; -ERANGE
  * outside the window or for an HPA range beyond the format's output
- * width; -EEXIST when the range overlaps a region; -ENOMEM. On error
- * nothing changed.
+ * width; -EEXIST when the range overlaps a region; -ENOMEM (also the
+ * table page limit); -EINTR on a fatal signal while waiting for the lock.
+ * On error nothing changed.
  */
 int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		    unsigned int prot, enum axas_memtype mt)
@@ -321,7 +331,9 @@ EXPORT_SYMBOL_NS_GPL(axas_map_linear, AXAS);
  * Return: 0; -EINVAL for a bad alignment, size or @prot; -EOPNOTSUPP for
  * unknown @flags or a host page size other than 4 KiB; -ERANGE outside
  * the window; -EEXIST when the range overlaps a region; -ENOMEM (also when
- * populating would pass the frame limit). On error nothing changed.
+ * populating would pass the frame or table page limit); -EINTR on a fatal
+ * signal while waiting for the lock or populating. On error nothing
+ * changed.
  */
 int axas_map_alloc(struct axas *as, u64 gpa, u64 size, unsigned int prot,
 		   unsigned int flags)
@@ -462,7 +474,8 @@ static void axas_unsplit_range(struct axas *as, u64 gpa, u64 size,
  * write.
  * Return: 0; -EINVAL for a bad alignment or size; -ERANGE outside the
  * window; -ENOENT when no region intersects the range; -ENOMEM (a block
- * or region could not be split). On error nothing changed.
+ * or region could not be split); -EINTR on a fatal signal while waiting
+ * for the lock. On error nothing changed.
  */
 int axas_unmap(struct axas *as, u64 gpa, u64 size)
 {
@@ -479,9 +492,10 @@ int axas_unmap(struct axas *as, u64 gpa, u64 size)
 		return ret;
 	INIT_LIST_HEAD(&ctx.frames);
 
+	if (down_write_killable(&as->lock))
+		return -EINTR;
 	/* Splits allocate: charge them to the address space's owner. */
 	old = set_active_memcg(as->memcg);
-	down_write(&as->lock);
 	if (axas_range_free(as, gpa, gpa + size - 1)) {
 		ret = -ENOENT;
 		goto out;
@@ -538,8 +552,9 @@ EXPORT_SYMBOL_NS_GPL(axas_unmap, AXAS);
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
  * Return: 0; -EINVAL for a bad alignment, size or @prot; -ERANGE outside
- * the window; -ENOENT when part of the range has no region; -ENOMEM. On
- * error nothing changed.
+ * the window; -ENOENT when part of the range has no region; -ENOMEM;
+ * -EINTR on a fatal signal while waiting for the lock. On error nothing
+ * changed.
  */
 int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 {
@@ -556,9 +571,10 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	if (!axas_prot_ok(prot))
 		return -EINVAL;
 
+	if (down_write_killable(&as->lock))
+		return -EINTR;
 	/* Splits allocate: charge them to the address space's owner. */
 	old = set_active_memcg(as->memcg);
-	down_write(&as->lock);
 	mas_for_each(&mas, r, last) {
 		if (r->start > next)
 			break;
@@ -644,8 +660,8 @@ static int axas_fault_locked(struct axas *as, u64 gpa, unsigned int access)
  * Return: %AXAS_FAULT_MAPPED, %AXAS_FAULT_SPURIOUS, %AXAS_FAULT_NOT_MAPPED
  * (no region: MMIO for the VMM) or %AXAS_FAULT_PERM (the region refuses
  * @access); -EINVAL for a bad @access; -ERANGE beyond the format's width;
- * -ENOMEM when no frame or table page could be allocated or the frame
- * limit is reached.
+ * -ENOMEM when no frame or table page could be allocated or a limit is
+ * reached; -EINTR on a fatal signal while waiting for the lock.
  */
 int axas_handle_fault(struct axas *as, u64 gpa, unsigned int access)
 {
@@ -656,7 +672,8 @@ int axas_handle_fault(struct axas *as, u64 gpa, unsigned int access)
 	if (!axas_gpa_in_width(as, gpa))
 		return -ERANGE;
 
-	down_read(&as->lock);
+	if (down_read_killable(&as->lock))
+		return -EINTR;
 	ret = axas_fault_locked(as, gpa, access);
 	up_read(&as->lock);
 	if (ret > 0)
@@ -987,7 +1004,8 @@ static int axas_rw(struct axas *as, u64 gpa, void *buf, size_t len,
 	if (!axas_gpa_in_width(as, gpa + len - 1))
 		return -ERANGE;
 
-	down_read(&as->lock);
+	if (down_read_killable(&as->lock))
+		return -EINTR;
 	ret = axas_rw_check(&op);
 	if (!ret && op.fault_in && last >= AXAS_RW_STEP_FAULT_IN)
 		ret = axas_rw_fault_in(&op);
@@ -1037,7 +1055,7 @@ EXPORT_SYMBOL_IF_KUNIT(axas_rw_prepare);
  * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
  * width; -ENOENT when part of the range has no region; -EACCES when a
  * region does not allow reads; -EOPNOTSUPP for device memory or unknown
- * @flags; -ENOMEM.
+ * @flags; -ENOMEM; -EINTR on a fatal signal.
  */
 int axas_read(struct axas *as, u64 gpa, void *buf, size_t len,
 	      unsigned int flags)
@@ -1061,7 +1079,7 @@ EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
  * width; -ENOENT when part of the range has no region or (without
  * %AXAS_RW_FAULT_IN) no frame, in which case nothing was written; -EACCES
  * when a region does not allow writes; -EOPNOTSUPP for device memory or
- * unknown @flags; -ENOMEM.
+ * unknown @flags; -ENOMEM; -EINTR on a fatal signal.
  */
 int axas_write(struct axas *as, u64 gpa, const void *buf, size_t len,
 	       unsigned int flags)
@@ -1102,7 +1120,7 @@ static int axas_count_leaf(void *arg, u64 gpa,
  * proportion to the table's size.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
- * read.
+ * read, not killably.
  */
 void axas_get_stats(struct axas *as, struct axas_stats *stats)
 {
@@ -1126,5 +1144,8 @@ void axas_get_stats(struct axas *as, struct axas_stats *stats)
 	stats->faults_perm = atomic64_read(&as->faults[AXAS_FAULT_PERM]);
 	stats->faults_nomem = atomic64_read(&as->faults_nomem);
 	stats->flushes = atomic64_read(&as->npt.flushes);
+	stats->max_table_pages = as->npt.max_pages;
+	stats->frame_limit_hits = atomic64_read(&as->frame_limit_hits);
+	stats->table_limit_hits = atomic64_read(&as->npt.limit_hits);
 }
 EXPORT_SYMBOL_NS_GPL(axas_get_stats, AXAS);

@@ -13,28 +13,93 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/wait_bit.h>
 
 #include "axas_internal.h"
 
 #define AXAS_FRAME_GFP		(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
 /* A 2 MiB frame: what one level-1 leaf maps. */
 #define AXAS_HUGE_ORDER		(AXAS_NPT_GRANULE_SHIFT + AXAS_NPT_LEVEL_BITS - PAGE_SHIFT)
+#define AXAS_HUGE_FRAMES	BIT_ULL(AXAS_HUGE_ORDER)
 
+static bool axas_frames_fit(struct axas *as, s64 used, u64 nr)
+{
+	return !as->max_frames || (u64)used + nr <= as->max_frames;
+}
+
+/*
+ * Reserve @nr frames, only if they fit: a reservation that does not fit
+ * never shows in @as->frames, so it cannot make a concurrent one fail.
+ */
 static bool axas_frames_reserve(struct axas *as, u64 nr)
 {
-	u64 n = atomic64_add_return(nr, &as->frames);
+	s64 old = atomic64_read(&as->frames);
 
-	if (as->max_frames && n > as->max_frames) {
-		atomic64_sub(nr, &as->frames);
-		return false;
-	}
+	do {
+		if (!axas_frames_fit(as, old, nr))
+			return false;
+	} while (!atomic64_try_cmpxchg(&as->frames, &old, old + nr));
 	return true;
 }
 
 static void axas_frames_unreserve(struct axas *as, u64 nr)
 {
 	atomic64_sub(nr, &as->frames);
+}
+
+/* Reserve a 2 MiB frame's worth, counted as speculative until settled. */
+static bool axas_frames_reserve_huge(struct axas *as)
+{
+	bool ok;
+
+	spin_lock(&as->frames_lock);
+	ok = axas_frames_reserve(as, AXAS_HUGE_FRAMES);
+	if (ok)
+		as->frames_spec += AXAS_HUGE_FRAMES;
+	spin_unlock(&as->frames_lock);
+	return ok;
+}
+
+/* Keep or give back a 2 MiB reservation; wake 4 KiB faults waiting. */
+static void axas_frames_settle_huge(struct axas *as, bool keep)
+{
+	spin_lock(&as->frames_lock);
+	if (!keep)
+		axas_frames_unreserve(as, AXAS_HUGE_FRAMES);
+	as->frames_spec -= AXAS_HUGE_FRAMES;
+	WRITE_ONCE(as->frames_settled, as->frames_settled + 1);
+	spin_unlock(&as->frames_lock);
+	/* Order the update before wake_up_var()'s check for waiters. */
+	smp_mb();
+	wake_up_var(&as->frames_settled);
+}
+
+/*
+ * Reserve one frame. Without room, while 2 MiB faults hold reservations
+ * they may give back, wait for them rather than fail: -ENOMEM only when
+ * the frames are really in use.
+ */
+static bool axas_frames_reserve_one(struct axas *as)
+{
+	unsigned long settled;
+	bool ok, spec;
+
+	if (axas_frames_reserve(as, 1))
+		return true;
+	for (;;) {
+		spin_lock(&as->frames_lock);
+		ok = axas_frames_reserve(as, 1);
+		spec = as->frames_spec;
+		settled = as->frames_settled;
+		spin_unlock(&as->frames_lock);
+		if (ok || !spec)
+			return ok;
+		wait_var_event(&as->frames_settled,
+			       READ_ONCE(as->frames_settled) != settled);
+	}
 }
 
 /*
@@ -137,10 +202,17 @@ static int axas_alloc_populate(struct axas *as, struct axas_region *r)
 	struct page *page;
 	int ret;
 
-	if (!axas_frames_reserve(as, nr))
+	if (!axas_frames_reserve(as, nr)) {
+		atomic64_inc(&as->frame_limit_hits);
 		return -ENOMEM;
+	}
 
 	while (gpa < end) {
+		/* A killed task stops here, and takes nothing with it. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto rollback;
+		}
 		order = 0;
 		if (huge && IS_ALIGNED(gpa, SZ_2M) && end - gpa >= SZ_2M)
 			order = AXAS_HUGE_ORDER;
@@ -211,30 +283,48 @@ static int axas_install_result(int ret)
 	return ret ?: AXAS_FAULT_MAPPED;
 }
 
+/*
+ * Map a 2 MiB frame for @block, if its 512 frames fit. They are reserved
+ * only around the install, after the allocation, and a 4 KiB fault that
+ * finds no room meanwhile waits to see whether they come back.
+ */
+static bool axas_alloc_fault_huge(struct axas *as, struct axas_region *r,
+				  u64 block)
+{
+	struct page *page;
+	int ret = -ENOMEM;
+
+	if (!axas_frames_fit(as, atomic64_read(&as->frames), AXAS_HUGE_FRAMES))
+		return false;
+	page = axas_frame_alloc(AXAS_HUGE_ORDER);
+	if (!page)
+		return false;
+	if (axas_frames_reserve_huge(as)) {
+		ret = axas_npt_install(&as->npt, block, page_to_phys(page), 1,
+				       r->prot, AXAS_MEM_NORMAL);
+		axas_frames_settle_huge(as, !ret);
+	}
+	if (ret)
+		axas_frame_free(page, AXAS_HUGE_ORDER);
+	return !ret;
+}
+
 static int axas_alloc_fault(struct axas *as, struct axas_region *r, u64 gpa)
 {
 	u64 block = ALIGN_DOWN(gpa, SZ_2M);
 	struct page *page;
 	int ret;
 
+	/* Else part of the block is mapped, or no 2 MiB frame or room. */
 	if ((r->alloc.flags & AXAS_MAP_ALLOC_HUGE) && block >= r->start &&
 	    block + SZ_2M - 1 <= r->last &&
-	    axas_frames_reserve(as, 1UL << AXAS_HUGE_ORDER)) {
-		page = axas_frame_alloc(AXAS_HUGE_ORDER);
-		if (page) {
-			ret = axas_npt_install(&as->npt, block,
-					       page_to_phys(page), 1, r->prot,
-					       AXAS_MEM_NORMAL);
-			if (!ret)
-				return AXAS_FAULT_MAPPED;
-			axas_frame_free(page, AXAS_HUGE_ORDER);
-		}
-		axas_frames_unreserve(as, 1UL << AXAS_HUGE_ORDER);
-		/* Part of the block is mapped already, or no 2 MiB frame. */
-	}
+	    axas_alloc_fault_huge(as, r, block))
+		return AXAS_FAULT_MAPPED;
 
-	if (!axas_frames_reserve(as, 1))
+	if (!axas_frames_reserve_one(as)) {
+		atomic64_inc(&as->frame_limit_hits);
 		return -ENOMEM;
+	}
 	page = axas_frame_alloc(0);
 	if (!page) {
 		axas_frames_unreserve(as, 1);

@@ -13,6 +13,7 @@
 #include <linux/maple_tree.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
 
@@ -86,7 +87,18 @@ struct axas_region {
  * @last:	Last GPA of the window (inclusive).
  * @max_frames:	Limit on @frames, 0 for none.
  * @frames:	Guest frames allocated (4 KiB units), reserved before the
- *		allocation so concurrent faults never exceed @max_frames.
+ *		allocation, and only if they fit, so concurrent faults never
+ *		exceed @max_frames, not even for a moment.
+ * @frames_lock: Serialises 2 MiB reservations, their end, and 4 KiB
+ *		reservations that found no room, so that those see @frames
+ *		and @frames_spec together.
+ * @frames_spec: Frames of @frames reserved by 2 MiB faults that have not
+ *		installed their leaf yet and may give them back; under
+ *		@frames_lock.
+ * @frames_settled: Bumped (under @frames_lock) when a 2 MiB reservation
+ *		is kept or given back; 4 KiB faults that found no room while
+ *		@frames_spec was non-zero wait for it to change.
+ * @frame_limit_hits: Operations that failed because of @max_frames.
  * @nr_regions:	Number of regions; changed under the write lock.
  * @id:		Identifier, unique among live address spaces (debugfs name).
  * @debugfs:	Its debugfs folder axas/<id>/, or NULL.
@@ -104,6 +116,10 @@ struct axas {
 	u64 last;
 	u64 max_frames;
 	atomic64_t frames;
+	spinlock_t frames_lock;	/* protects frames_spec, frames_settled */
+	u64 frames_spec;
+	unsigned long frames_settled;
+	atomic64_t frame_limit_hits;
 	u64 nr_regions;
 	u32 id;
 	struct dentry *debugfs;

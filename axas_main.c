@@ -104,6 +104,7 @@ static int axas_create_ioctl(struct axas_ucmd *ucmd)
 		.base		= cmd->base,
 		.size		= cmd->length,
 		.max_frames	= cmd->max_frames,
+		.max_table_pages = cmd->max_table_pages,
 	};
 	struct axas_file *af;
 	struct file *file;

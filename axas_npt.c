@@ -164,17 +164,37 @@ VISIBLE_IF_KUNIT bool axas_npt_alloc_should_fail(struct axas_npt *npt)
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_alloc_should_fail);
 
+/*
+ * Count the pages against @npt->max_pages before allocating them, and
+ * only if they fit: a count never passes the limit, even for a moment.
+ */
+static bool npt_pages_reserve(struct axas_npt *npt, unsigned int nr)
+{
+	int old = atomic_read(&npt->nr_pages);
+
+	do {
+		if (npt->max_pages && old + nr > npt->max_pages) {
+			atomic64_inc(&npt->limit_hits);
+			return false;
+		}
+	} while (!atomic_try_cmpxchg(&npt->nr_pages, &old, old + nr));
+	return true;
+}
+
 static u64 *npt_alloc_table(struct axas_npt *npt, unsigned int order)
 {
 	struct page *page;
 
 	if (axas_npt_alloc_should_fail(npt))
 		return NULL;
-	page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, order);
-	if (!page)
+	if (!npt_pages_reserve(npt, 1 << order))
 		return NULL;
+	page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, order);
+	if (!page) {
+		atomic_sub(1 << order, &npt->nr_pages);
+		return NULL;
+	}
 	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, 1 << order);
-	atomic_add(1 << order, &npt->nr_pages);
 	return page_address(page);
 }
 

@@ -160,6 +160,10 @@ extern const struct axas_npt_fmt axas_npt_riscv_sv57x4;
  * @flush_cookie: Argument of @flush_ops.
  * @nr_pages:	Table pages this table holds, root pages included; pages
  *		waiting for their RCU grace period are not counted.
+ * @max_pages:	Limit on @nr_pages, 0 for none; set by the owner before
+ *		the table is shared. Pages are counted before they are
+ *		allocated, so concurrent installs never pass it.
+ * @limit_hits:	Table page allocations refused by @max_pages.
  * @flushes:	TLB flushes requested (counted even without @flush_ops).
  */
 struct axas_npt {
@@ -174,6 +178,8 @@ struct axas_npt {
 	const struct axas_flush_ops *flush_ops;
 	void *flush_cookie;
 	atomic_t nr_pages;
+	unsigned int max_pages;
+	atomic64_t limit_hits;
 	atomic64_t flushes;
 };
 

@@ -17,6 +17,7 @@
 #include <linux/nodemask.h>
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmstat.h>
@@ -1284,6 +1285,396 @@ static void as_test_frame_limit(struct kunit *test)
 }
 
 /*
+ * A table page limit: faults, populate and linear maps that need a table
+ * page beyond it fail with -ENOMEM and change nothing; stats report it.
+ */
+static void as_test_table_limit(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas_params params = {
+		.format		= ctx->p->format,
+		.gpa_bits	= ctx->p->gpa_bits,
+	};
+	unsigned int root = ctx->p->root_pages, below = ctx->p->levels - 1;
+	u64 a = AS_GPA, b = AS_GPA + SZ_2M, far = AS_GPA + SZ_8M;
+	struct axas_stats before, st;
+	struct axas *as;
+
+	/* Below the root (0 would mean no limit): refused at creation. */
+	if (root > 1) {
+		params.max_table_pages = root - 1;
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(axas_create(&params)),
+				-EINVAL);
+	}
+
+	/* Room for the tables of one 4 KiB leaf, and one table more. */
+	params.max_table_pages = root + below + 1;
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	axas_put(ctx->as);
+	ctx->as = as;
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.max_table_pages, root + below + 1);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_16M, AS_RW, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, a, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.table_pages, root + below);
+	/* The next 2 MiB block needs one more level-0 table: the last one. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, b, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_stats(as, &before);
+	KUNIT_EXPECT_EQ(test, before.table_pages, root + below + 1);
+	KUNIT_EXPECT_EQ(test, before.table_limit_hits, 0);
+	/* A third block: no table left, nothing changes. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, far, AXAS_PROT_WRITE),
+			-ENOMEM);
+	as_expect_unmapped(test, as, far);
+	as_stats(as, &st);
+	as_expect_same(test, &before, &st);
+	KUNIT_EXPECT_EQ(test, st.faults_nomem, 1);
+	KUNIT_EXPECT_EQ(test, st.table_limit_hits, 1);
+	KUNIT_EXPECT_EQ(test, st.frame_limit_hits, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&as->frames), before.frames);
+	/* Populate and linear maps hit it too, and undo what they did. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA + SZ_32M, SZ_8M,
+					     AS_RW, AS_POP), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, AS_GPA + SZ_64M, SZ_4M,
+					      AS_HPA + SZ_4K, AS_RW,
+					      AXAS_MEM_DEVICE), -ENOMEM);
+	as_stats(as, &st);
+	as_expect_same(test, &before, &st);
+	KUNIT_EXPECT_EQ(test, st.table_limit_hits, 3);
+	/* Freeing a table makes room again. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, b, SZ_4K), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, far, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_expect_empty(test, as);
+}
+
+/*
+ * A 2 MiB attempt that holds its reservation, then fails: a concurrent
+ * 4 KiB fault must not see -ENOMEM while frames remain. The stub holds
+ * the 2 MiB fault inside its table allocation (its frames reserved), runs
+ * the 4 KiB fault in another thread meanwhile, then fails the allocation.
+ */
+static struct {
+	struct axas *as;
+	u64 gpa;
+	int ret;
+	bool armed;
+	bool joined;
+	s64 frames_held;
+	struct completion go;
+	struct completion done;
+} as_spec;
+
+static int as_spec_thread(void *arg)
+{
+	wait_for_completion(&as_spec.go);
+	as_spec.ret = axas_handle_fault(as_spec.as, as_spec.gpa,
+					AXAS_PROT_WRITE);
+	complete(&as_spec.done);
+	return 0;
+}
+
+static bool as_spec_alloc_should_fail(struct axas_npt *npt)
+{
+	if (!as_spec.armed)
+		return false;
+	as_spec.armed = false;
+	as_spec.frames_held = atomic64_read(&as_spec.as->frames);
+	complete(&as_spec.go);
+	/* Long enough for the fault to end, unless it waits for this one. */
+	as_spec.joined = wait_for_completion_timeout(&as_spec.done,
+						     msecs_to_jiffies(300));
+	return true;
+}
+
+static void as_test_huge_no_false_nomem(struct kunit *test)
+{
+	struct axas *as = as_renew(test, 512);
+	u64 huge = AS_GPA, small = AS_GPA + SZ_1G / 2;
+	struct task_struct *t;
+	struct axas_stats st;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_4M, AS_RW, AS_HUGE),
+			0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, small, SZ_64K, AS_RW, 0), 0);
+	as_spec.as = as;
+	as_spec.gpa = small;
+	as_spec.ret = 0;
+	as_spec.joined = false;
+	as_spec.frames_held = 0;
+	init_completion(&as_spec.go);
+	init_completion(&as_spec.done);
+	t = kthread_run(as_spec_thread, NULL, "axas-spec");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	as_spec.armed = true;
+	kunit_activate_static_stub(test, axas_npt_alloc_should_fail,
+				   as_spec_alloc_should_fail);
+	/* The 2 MiB install fails: 4 KiB instead. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, huge, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	kunit_deactivate_static_stub(test, axas_npt_alloc_should_fail);
+	if (as_spec.armed)
+		complete(&as_spec.go);
+	if (!as_spec.joined)
+		wait_for_completion(&as_spec.done);
+	KUNIT_EXPECT_EQ_MSG(test, as_spec.frames_held, 512,
+			    "the 2 MiB frame was not reserved when its table was allocated");
+	KUNIT_EXPECT_EQ(test, as_spec.ret, AXAS_FAULT_MAPPED);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, 2);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, 0);
+	KUNIT_EXPECT_EQ(test, st.faults_nomem, 0);
+	as_expect_empty(test, as);
+}
+
+/*
+ * Concurrent faults near the limit, each first trying a 2 MiB frame that
+ * does not fit: exactly the frames left get mapped.
+ */
+#define AS_NEAR_THREADS	2
+#define AS_NEAR_LEFT	32
+
+struct as_near_thread {
+	struct axas *as;
+	u64 gpa;
+	unsigned int nr;
+	unsigned int mapped;
+	unsigned int nomem;
+	struct completion *start;
+	struct completion done;
+};
+
+static int as_near_fn(void *arg)
+{
+	struct as_near_thread *t = arg;
+	unsigned int i;
+	int ret;
+
+	wait_for_completion(t->start);
+	for (i = 0; i < t->nr; i++) {
+		/* Each page in its own 2 MiB block: each tries 2 MiB first. */
+		ret = axas_handle_fault(t->as, t->gpa + (u64)i * SZ_2M,
+					AXAS_PROT_WRITE);
+		if (ret == AXAS_FAULT_MAPPED)
+			t->mapped++;
+		else if (ret == -ENOMEM)
+			t->nomem++;
+	}
+	complete(&t->done);
+	return 0;
+}
+
+static void as_test_near_limit(struct kunit *test)
+{
+	struct axas *as = as_renew(test, AS_NEAR_LEFT);
+	struct as_near_thread th[AS_NEAR_THREADS] = {};
+	u64 span = AS_NEAR_LEFT * (u64)SZ_2M;
+	DECLARE_COMPLETION_ONSTACK(start);
+	unsigned int round, i, mapped, nomem, over;
+	struct task_struct *task;
+	struct axas_stats st;
+
+	for (round = 0; round < 16; round++) {
+		KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, span, AS_RW,
+						     AS_HUGE), 0);
+		reinit_completion(&start);
+		for (i = 0; i < AS_NEAR_THREADS; i++) {
+			th[i] = (struct as_near_thread){
+				.as	= as,
+				.gpa	= AS_GPA + i * span / AS_NEAR_THREADS,
+				.nr	= AS_NEAR_LEFT / AS_NEAR_THREADS,
+				.start	= &start,
+			};
+			init_completion(&th[i].done);
+			task = kthread_run(as_near_fn, &th[i], "axas-near%u", i);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		}
+		complete_all(&start);
+		/* Meanwhile the count never passes the limit. */
+		over = 0;
+		while (!completion_done(&th[0].done) ||
+		       !completion_done(&th[1].done)) {
+			if (atomic64_read(&as->frames) > AS_NEAR_LEFT)
+				over++;
+			cond_resched();
+		}
+		KUNIT_EXPECT_EQ_MSG(test, over, 0, "round %u", round);
+		mapped = 0;
+		nomem = 0;
+		for (i = 0; i < AS_NEAR_THREADS; i++) {
+			wait_for_completion(&th[i].done);
+			mapped += th[i].mapped;
+			nomem += th[i].nomem;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, nomem, 0, "round %u", round);
+		KUNIT_EXPECT_EQ(test, mapped, AS_NEAR_LEFT);
+		as_stats(as, &st);
+		KUNIT_EXPECT_EQ(test, st.frames, AS_NEAR_LEFT);
+		KUNIT_EXPECT_EQ(test, st.leaves_2m, 0);
+		KUNIT_EXPECT_EQ(test, axas_unmap(as, AS_GPA, span), 0);
+		if (nomem || over)
+			break;
+	}
+	as_expect_empty(test, as);
+}
+
+/*
+ * A call waiting for the lock ends with -EINTR on SIGKILL, and changes
+ * nothing. The test holds the lock for write; each call runs in a thread
+ * that accepts SIGKILL.
+ */
+enum as_kill_op {
+	AS_KILL_MAP,
+	AS_KILL_UNMAP,
+	AS_KILL_PROTECT,
+	AS_KILL_FAULT,
+	AS_KILL_READ,
+	AS_KILL_WRITE,
+	AS_KILL_NR,
+};
+
+struct as_kill_thread {
+	struct axas *as;
+	enum as_kill_op op;
+	int ret;
+	struct completion started;
+	struct completion done;
+};
+
+static int as_kill_fn(void *arg)
+{
+	struct as_kill_thread *k = arg;
+	struct axas *as = k->as;
+	u8 buf[16] = {};
+
+	allow_signal(SIGKILL);
+	complete(&k->started);
+	switch (k->op) {
+	case AS_KILL_MAP:
+		k->ret = axas_map_alloc(as, AS_GPA + SZ_2M, SZ_64K, AS_RW, 0);
+		break;
+	case AS_KILL_UNMAP:
+		k->ret = axas_unmap(as, AS_GPA, SZ_4K);
+		break;
+	case AS_KILL_PROTECT:
+		k->ret = axas_protect(as, AS_GPA, SZ_4K, AXAS_PROT_READ);
+		break;
+	case AS_KILL_FAULT:
+		k->ret = axas_handle_fault(as, AS_GPA + SZ_4K,
+					   AXAS_PROT_WRITE);
+		break;
+	case AS_KILL_READ:
+		k->ret = axas_read(as, AS_GPA, buf, sizeof(buf),
+				   AXAS_RW_FAULT_IN);
+		break;
+	case AS_KILL_WRITE:
+		k->ret = axas_write(as, AS_GPA + SZ_8K, buf, sizeof(buf),
+				    AXAS_RW_FAULT_IN);
+		break;
+	case AS_KILL_NR:
+		break;
+	}
+	flush_signals(current);
+	complete(&k->done);
+	return 0;
+}
+
+static void as_test_killable(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	struct axas_stats before, st;
+	struct as_kill_thread k;
+	struct task_struct *t;
+	bool ended;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_16K, AS_RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_handle_fault(as, AS_GPA, AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_stats(as, &before);
+	for (k.op = 0; k.op < AS_KILL_NR; k.op++) {
+		k.as = as;
+		k.ret = 0;
+		init_completion(&k.started);
+		init_completion(&k.done);
+		down_write(&as->lock);
+		t = kthread_run(as_kill_fn, &k, "axas-kill");
+		if (IS_ERR(t)) {
+			up_write(&as->lock);
+			KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(t));
+			return;
+		}
+		/* Until it allows SIGKILL, a kernel thread drops it. */
+		wait_for_completion(&k.started);
+		send_sig(SIGKILL, t, 1);
+		ended = wait_for_completion_timeout(&k.done, HZ);
+		up_write(&as->lock);
+		if (!ended)
+			wait_for_completion(&k.done);
+		KUNIT_EXPECT_TRUE_MSG(test, ended,
+				      "op %d waited for the lock despite SIGKILL",
+				      k.op);
+		KUNIT_EXPECT_EQ_MSG(test, k.ret, -EINTR, "op %d", k.op);
+	}
+	as_stats(as, &st);
+	as_expect_same(test, &before, &st);
+	KUNIT_EXPECT_EQ(test, st.faults_mapped, before.faults_mapped);
+	as_expect_empty(test, as);
+}
+
+static int as_kill_stub_count;
+
+/*
+ * Send SIGKILL to the populating task at its third table allocation: the
+ * level-0 table of the second 2 MiB block, after 512 frames.
+ */
+static bool as_kill_alloc_should_fail(struct axas_npt *npt)
+{
+	if (++as_kill_stub_count == 3)
+		send_sig(SIGKILL, current, 1);
+	return false;
+}
+
+/* Populate stops at a fatal signal with -EINTR, leaving nothing mapped. */
+static void as_test_populate_killed(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	struct axas_stats before, st;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA - SZ_4K, SZ_4K, AS_RW,
+					     AS_POP), 0);
+	as_stats(as, &before);
+	as_kill_stub_count = 0;
+	allow_signal(SIGKILL);
+	kunit_activate_static_stub(test, axas_npt_alloc_should_fail,
+				   as_kill_alloc_should_fail);
+	/* 4 KiB frames over four 2 MiB blocks: a table for each. */
+	ret = axas_map_alloc(as, AS_GPA, SZ_8M, AS_RW, AS_POP);
+	kunit_deactivate_static_stub(test, axas_npt_alloc_should_fail);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	KUNIT_EXPECT_GE(test, as_kill_stub_count, 3);
+	KUNIT_EXPECT_EQ(test, ret, -EINTR);
+	as_stats(as, &st);
+	as_expect_same(test, &before, &st);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&as->frames), before.frames);
+	as_expect_unmapped(test, as, AS_GPA);
+	as_expect_unmapped(test, as, AS_GPA + SZ_8M - SZ_4K);
+	/* Without the signal the same populate works. */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_8M, AS_RW, AS_POP),
+			0);
+	as_expect_empty(test, as);
+}
+
+/*
  * Fail the Nth table allocation, N = 1, 2, ... until the operation
  * succeeds: every failure is -ENOMEM and leaves the address space as it
  * was.
@@ -1940,6 +2331,11 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_rw, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_rw_steps, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_frame_limit, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_table_limit, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_huge_no_false_nomem, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_near_limit, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_killable, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_populate_killed, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_linear, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_populate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_split, as_gen_params),

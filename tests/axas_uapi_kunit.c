@@ -273,6 +273,9 @@ static const struct axas_abi_field axas_abi_stats[] = {
 	AXAS_ABI_FIELD(80, 8, struct axas_stats, faults_perm),
 	AXAS_ABI_FIELD(88, 8, struct axas_stats, faults_nomem),
 	AXAS_ABI_FIELD(96, 8, struct axas_stats, flushes),
+	AXAS_ABI_FIELD(104, 8, struct axas_stats, max_table_pages),
+	AXAS_ABI_FIELD(112, 8, struct axas_stats, frame_limit_hits),
+	AXAS_ABI_FIELD(120, 8, struct axas_stats, table_limit_hits),
 	{}
 };
 
@@ -295,6 +298,7 @@ static const struct axas_abi_field axas_abi_create[] = {
 	AXAS_ABI_FIELD(32, 8, struct axas_create, max_frames),
 	AXAS_ABI_FIELD(40, 4, struct axas_create, out_fd),
 	AXAS_ABI_FIELD(44, 4, struct axas_create, __reserved),
+	AXAS_ABI_FIELD(48, 8, struct axas_create, max_table_pages),
 	{}
 };
 
@@ -386,14 +390,14 @@ static const struct axas_abi_field axas_abi_rw[] = {
 static const struct axas_abi_field axas_abi_get_stats[] = {
 	AXAS_ABI_FIELD(0, 4, struct axas_get_stats, size),
 	AXAS_ABI_FIELD(4, 4, struct axas_get_stats, flags),
-	AXAS_ABI_FIELD(8, 104, struct axas_get_stats, out),
+	AXAS_ABI_FIELD(8, 128, struct axas_get_stats, out),
 	{}
 };
 
 static const struct axas_abi_struct axas_abi_structs[] = {
-	AXAS_ABI_STRUCT(struct axas_stats, 104, axas_abi_stats),
+	AXAS_ABI_STRUCT(struct axas_stats, 128, axas_abi_stats),
 	AXAS_ABI_STRUCT(struct axas_info, 24, axas_abi_info),
-	AXAS_ABI_STRUCT(struct axas_create, 48, axas_abi_create),
+	AXAS_ABI_STRUCT(struct axas_create, 56, axas_abi_create),
 	AXAS_ABI_STRUCT(struct axas_as_info, 88, axas_abi_as_info),
 	AXAS_ABI_STRUCT(struct axas_map_linear, 40, axas_abi_map_linear),
 	AXAS_ABI_STRUCT(struct axas_map_alloc, 32, axas_abi_map_alloc),
@@ -402,7 +406,7 @@ static const struct axas_abi_struct axas_abi_structs[] = {
 	AXAS_ABI_STRUCT(struct axas_fault, 24, axas_abi_fault),
 	AXAS_ABI_STRUCT(struct axas_translate, 32, axas_abi_translate),
 	AXAS_ABI_STRUCT(struct axas_rw, 32, axas_abi_rw),
-	AXAS_ABI_STRUCT(struct axas_get_stats, 112, axas_abi_get_stats),
+	AXAS_ABI_STRUCT(struct axas_get_stats, 136, axas_abi_get_stats),
 };
 
 /*

@@ -13,6 +13,9 @@
  * Locking: map, unmap and protect serialise on the address space's
  * rw_semaphore (held for write); fault handling and guest read/write hold
  * it for read and run in parallel; translation takes no lock at all (RCU).
+ * Waiting for the lock is killable: a fatal signal ends the call with
+ * -EINTR and nothing changed (axas_get_stats() and axas_put() wait
+ * unconditionally).
  * All functions but axas_get(), axas_root_info(), axas_translate() and
  * axas_translate_limit() may sleep.
  *
@@ -55,6 +58,9 @@ struct axas_flush_ops {
  *		1 << @gpa_bits.
  * @max_frames:	Limit on guest frames axas allocates, in 4 KiB units;
  *		0 means no limit (memcg still applies).
+ * @max_table_pages: Limit on the pages of the stage-2 table, root
+ *		included; 0 means no limit. Below the root's page count:
+ *		-EINVAL.
  * @flush_ops:	TLB maintenance; may be NULL.
  * @flush_cookie: Argument of @flush_ops.
  */
@@ -64,6 +70,7 @@ struct axas_params {
 	u64 base;
 	u64 size;
 	u64 max_frames;
+	u64 max_table_pages;
 	const struct axas_flush_ops *flush_ops;
 	void *flush_cookie;
 };

@@ -89,6 +89,59 @@ TEST_F(axas_as, max_frames)
 	close(fd);
 }
 
+/*
+ * A table page limit: sparse faults, each under its own root entry, cost
+ * levels - 1 table pages per frame; the fault that would pass the limit
+ * fails with ENOMEM and changes nothing.
+ */
+TEST_F(axas_as, max_table_pages)
+{
+	uint64_t top = 1ULL << variant->width, step = top / 4;
+	uint32_t per = variant->levels - 1;
+	struct axas_create c = {
+		.size = sizeof(c), .format = variant->format,
+		.gpa_bits = variant->gpa_bits,
+		.max_table_pages = variant->root_pages + 2 * per,
+	};
+	struct axas_stats st;
+	int fd;
+
+	ASSERT_EQ(0, ax(self->dev, AXAS_CREATE, &c));
+	fd = c.out_fd;
+	ASSERT_EQ(0, map_alloc(fd, 0, top, RW, 0));
+	EXPECT_EQ(AXAS_FAULT_MAPPED, fault(fd, 0, RW));
+	EXPECT_EQ(AXAS_FAULT_MAPPED, fault(fd, step, RW));
+	EXPECT_EQ(-ENOMEM, fault(fd, 2 * step, RW));
+	EXPECT_EQ(-ENOENT, translate(fd, 2 * step, NULL, NULL));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(variant->root_pages + 2 * per, st.max_table_pages);
+	EXPECT_EQ(variant->root_pages + 2 * per, st.table_pages);
+	EXPECT_EQ(2, st.frames);
+	EXPECT_EQ(2, st.leaves_4k);
+	EXPECT_EQ(1, st.faults_nomem);
+	EXPECT_EQ(1, st.table_limit_hits);
+	EXPECT_EQ(0, st.frame_limit_hits);
+	/* Unmapping a frame frees its tables: room for another one. */
+	ASSERT_EQ(0, unmap(fd, 0, SZ_4K));
+	EXPECT_EQ(AXAS_FAULT_MAPPED, fault(fd, 2 * step, RW));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(variant->root_pages + 2 * per, st.table_pages);
+	close(fd);
+
+	/* Below the root's pages (0 means none): EINVAL. */
+	if (variant->root_pages > 1) {
+		c.max_table_pages = variant->root_pages - 1;
+		EXPECT_EQ(-EINVAL, ax(self->dev, AXAS_CREATE, &c));
+	}
+	/* A caller of the first version (48 bytes) gets no table limit. */
+	c.size = offsetofend(struct axas_create, __reserved);
+	c.max_table_pages = 1;
+	ASSERT_EQ(0, ax(self->dev, AXAS_CREATE, &c));
+	ASSERT_EQ(0, get_stats(c.out_fd, &st));
+	EXPECT_EQ(0, st.max_table_pages);
+	close(c.out_fd);
+}
+
 /* Data in lazily faulted frames survives unmapping the neighbours. */
 TEST_F(axas_as, lazy_data_survives_neighbour_unmap)
 {

@@ -149,9 +149,15 @@ enum axas_fault_outcome {
  *		     (%AXAS_FAULT_SPURIOUS)
  * @faults_not_mapped: Faults outside every region (%AXAS_FAULT_NOT_MAPPED)
  * @faults_perm: Faults a region's rights refused (%AXAS_FAULT_PERM)
- * @faults_nomem: Faults that failed for lack of memory or the limit
+ * @faults_nomem: Faults that failed for lack of memory or a limit
  *		  (ENOMEM)
  * @flushes: TLB flush requests made to the flush operations
+ * @max_table_pages: Limit on @table_pages set at creation; 0 means none
+ * @frame_limit_hits: Operations (faults, populate, fault-in) that failed
+ *		      with ENOMEM because @max_frames was reached
+ * @table_limit_hits: Table page allocations that failed because
+ *		      @max_table_pages was reached (each fails its operation
+ *		      with ENOMEM)
  */
 struct axas_stats {
 	__aligned_u64 regions;
@@ -167,6 +173,9 @@ struct axas_stats {
 	__aligned_u64 faults_perm;
 	__aligned_u64 faults_nomem;
 	__aligned_u64 flushes;
+	__aligned_u64 max_table_pages;
+	__aligned_u64 frame_limit_hits;
+	__aligned_u64 table_limit_hits;
 };
 
 /**
@@ -202,9 +211,16 @@ struct axas_info {
  *	      (arm64 stage 2: 40). Sets the walk depth.
  * @base: First GPA of the window regions may use (4 KiB aligned)
  * @length: Size of the window; 0 for everything from @base to the width
- * @max_frames: Limit on guest frames, in 4 KiB units; 0 for none
+ * @max_frames: Limit on guest frames, in 4 KiB units; 0 for none. Table
+ *	       pages do not count here (see @max_table_pages)
  * @out_fd: The new address space's file descriptor (close-on-exec)
  * @__reserved: Must be 0
+ * @max_table_pages: Limit on the pages of the stage-2 table, root
+ *		     included (&axas_stats.table_pages); 0 for none. Below
+ *		     the root's page count: EINVAL. Added after the first
+ *		     version (48 bytes): a caller whose struct ends before it
+ *		     gets no limit, and a kernel that predates it refuses a
+ *		     non-zero value with E2BIG
  *
  * Create an address space. Its fd takes the other ioctls; it works only
  * in the process (mm) that created it, and the address space lives until
@@ -220,6 +236,7 @@ struct axas_create {
 	__aligned_u64 max_frames;
 	__u32 out_fd;
 	__u32 __reserved;
+	__aligned_u64 max_table_pages;
 };
 
 #define AXAS_CREATE _IO(AXAS_TYPE, AXAS_CMD_CREATE)
