@@ -110,21 +110,32 @@ TEST(read_only_dev)
 	close(dev);
 }
 
+/* Open debugfs axas/<id>/<name>: 0, or -errno. */
+static int debugfs_open(unsigned int id, const char *name)
+{
+	char path[128];
+	int f;
+
+	snprintf(path, sizeof(path), AXAS_DEBUGFS "/%u/%s", id, name);
+	f = open(path, O_RDONLY);
+	if (f < 0)
+		return -errno;
+	close(f);
+	return 0;
+}
+
 /*
- * Without CAP_SYS_ADMIN: AS_INFO reports 0, not the caller's input, for
+ * What an address space shows of host-physical memory, with CAP_SYS_ADMIN
+ * (@admin) or without: AS_INFO reports 0, not the caller's input, for
  * every host-physical value; TRANSLATE hides the HPA and stops the
  * contiguous length at the leaf; debugfs refuses to open.
  */
-TEST(no_sys_admin)
+static void check_hpa_view(struct __test_metadata *_metadata, bool admin)
 {
 	struct axas_as_info info;
 	uint64_t hpa, len, gpa = G0 + 2 * SZ_2M;
-	char path[128];
-	int dev, fd, f;
+	int dev, fd, want = admin ? 0 : -EPERM;
 
-	if (!is_root())
-		SKIP(return, "runs as root, then drops CAP_SYS_ADMIN");
-	ASSERT_EQ(0, drop_cap(CAP_SYS_ADMIN));
 	dev = open(AXAS_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	fd = as_create(dev, AXAS_FORMAT_DEFAULT, 0, 0, 0, 0);
@@ -135,39 +146,33 @@ TEST(no_sys_admin)
 	info.flags = 0;
 	info.__reserved = 0;
 	ASSERT_EQ(0, ax(fd, AXAS_AS_INFO, &info));
-	EXPECT_EQ(0, info.out_root_pa);
-	EXPECT_EQ(0, info.out_eptp);
-	EXPECT_EQ(0, info.out_vttbr);
-	EXPECT_EQ(0, info.out_hgatp);
+	if (admin) {
+		EXPECT_NE(0, info.out_root_pa);
+	} else {
+		EXPECT_EQ(0, info.out_root_pa);
+		EXPECT_EQ(0, info.out_eptp);
+		EXPECT_EQ(0, info.out_vttbr);
+		EXPECT_EQ(0, info.out_hgatp);
+	}
 
 	/* 2 MiB leaves of a 4 MiB linear region (CAP_SYS_RAWIO is kept). */
 	ASSERT_EQ(0, map_linear(fd, gpa, 2 * SZ_2M, LINEAR_HPA, RW,
 				AXAS_MEM_DEVICE));
 	ASSERT_EQ(0, translate(fd, gpa + 0x1234, &hpa, &len));
-	EXPECT_EQ(0, hpa);
-	EXPECT_EQ(SZ_2M - 0x1234, len);
+	EXPECT_EQ(admin ? LINEAR_HPA + 0x1234 : 0, hpa);
+	EXPECT_EQ((admin ? 2 * SZ_2M : SZ_2M) - 0x1234, len);
 	/* 4 KiB frames: never past the page, adjacent or not. */
 	ASSERT_EQ(0, map_alloc(fd, G0, 16 * SZ_4K, RW,
 			       AXAS_MAP_ALLOC_POPULATE));
 	ASSERT_EQ(0, translate(fd, G0 + 42, &hpa, &len));
-	EXPECT_EQ(0, hpa);
-	EXPECT_EQ(SZ_4K - 42, len);
+	if (!admin) {
+		EXPECT_EQ(0, hpa);
+		EXPECT_EQ(SZ_4K - 42, len);
+	}
 
-	ASSERT_EQ(0, as_info(fd, &info));
-	snprintf(path, sizeof(path), AXAS_DEBUGFS "/%u/ptdump", info.out_id);
 	if (access(AXAS_DEBUGFS, F_OK) == 0) {
-		f = open(path, O_RDONLY);
-		EXPECT_EQ(-1, f);
-		EXPECT_EQ(EPERM, errno);
-		if (f >= 0)
-			close(f);
-		snprintf(path, sizeof(path), AXAS_DEBUGFS "/%u/pt_raw",
-			 info.out_id);
-		f = open(path, O_RDONLY);
-		EXPECT_EQ(-1, f);
-		EXPECT_EQ(EPERM, errno);
-		if (f >= 0)
-			close(f);
+		EXPECT_EQ(want, debugfs_open(info.out_id, "ptdump"));
+		EXPECT_EQ(want, debugfs_open(info.out_id, "pt_raw"));
 	} else {
 		TH_LOG("no " AXAS_DEBUGFS ": debugfs not checked");
 	}
@@ -175,36 +180,20 @@ TEST(no_sys_admin)
 	close(dev);
 }
 
+TEST(no_sys_admin)
+{
+	if (!is_root())
+		SKIP(return, "runs as root, then drops CAP_SYS_ADMIN");
+	ASSERT_EQ(0, drop_cap(CAP_SYS_ADMIN));
+	check_hpa_view(_metadata, false);
+}
+
 /* With CAP_SYS_ADMIN the same calls show everything. */
 TEST(sys_admin)
 {
-	struct axas_as_info info;
-	uint64_t hpa, len, gpa = G0 + 2 * SZ_2M;
-	char path[128];
-	int dev, fd, f;
-
 	if (!is_root())
 		SKIP(return, "needs CAP_SYS_ADMIN");
-	dev = open(AXAS_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev);
-	fd = as_create(dev, AXAS_FORMAT_DEFAULT, 0, 0, 0, 0);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, as_info(fd, &info));
-	EXPECT_NE(0, info.out_root_pa);
-	ASSERT_EQ(0, map_linear(fd, gpa, 2 * SZ_2M, LINEAR_HPA, RW,
-				AXAS_MEM_DEVICE));
-	ASSERT_EQ(0, translate(fd, gpa + 0x1234, &hpa, &len));
-	EXPECT_EQ(LINEAR_HPA + 0x1234, hpa);
-	EXPECT_EQ(2 * SZ_2M - 0x1234, len);
-	snprintf(path, sizeof(path), AXAS_DEBUGFS "/%u/ptdump", info.out_id);
-	if (access(AXAS_DEBUGFS, F_OK) == 0) {
-		f = open(path, O_RDONLY);
-		EXPECT_LE(0, f);
-		if (f >= 0)
-			close(f);
-	}
-	close(fd);
-	close(dev);
+	check_hpa_view(_metadata, true);
 }
 
 TEST_HARNESS_MAIN
