@@ -23,6 +23,9 @@
 #include "axas_internal.h"
 
 static DEFINE_IDA(axas_ids);
+/* The highest address-space id; KUnit lowers it to run out of ids. */
+VISIBLE_IF_KUNIT unsigned int axas_id_max = INT_MAX;
+EXPORT_SYMBOL_IF_KUNIT(axas_id_max);
 
 /* Does nx_huge_pages apply to an address space created now? */
 static bool axas_nx_huge(void)
@@ -52,7 +55,8 @@ static bool axas_nx_huge(void)
  * Return: the address space with one reference, or ERR_PTR(-EINVAL) for an
  * unknown format, a width the format cannot walk, a misaligned window or
  * a table page limit below the root's pages, ERR_PTR(-ERANGE) for a
- * window beyond the width, ERR_PTR(-ENOMEM).
+ * window beyond the width, ERR_PTR(-ENOSPC) when no address-space
+ * identifier is left, ERR_PTR(-ENOMEM).
  */
 struct axas *axas_create(const struct axas_params *params)
 {
@@ -94,11 +98,11 @@ struct axas *axas_create(const struct axas_params *params)
 	as->max_frames = params->max_frames;
 	spin_lock_init(&as->frames_lock);
 	as->memcg = get_mem_cgroup_from_mm(current->mm);
-	ret = ida_alloc(&axas_ids, GFP_KERNEL);
-	if (ret < 0) {
+	ret = ida_alloc_max(&axas_ids, READ_ONCE(axas_id_max), GFP_KERNEL);
+	if (ret < 0) {		/* -ENOSPC when every id is taken */
 		mem_cgroup_put(as->memcg);
 		kfree(as);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret);
 	}
 	as->id = ret;
 
@@ -277,6 +281,9 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
  * Map [@gpa, @gpa + @size) to [@hpa, @hpa + @size) at once, with the
  * largest blocks the alignment of @gpa, @hpa and @size allows. axas never
  * frees the host memory; the caller keeps it valid until it is unmapped.
+ * Unlike %AXAS_MAP_LINEAR, this does not check what the host range is: a
+ * kernel caller may map RAM it owns. axas_read() and axas_write() never
+ * access a linear region (the caller has its own mapping of it).
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
@@ -870,11 +877,10 @@ static int axas_rw_resched(void)
 
 /*
  * Check the page of @gpa: a region covers it (-ENOENT), allows the access
- * (-EACCES) and holds normal memory (-EOPNOTSUPP); without
+ * (-EACCES) and is an alloc region (-EOPNOTSUPP for linear ones); without
  * AXAS_RW_FAULT_IN a write needs the page mapped (-ENOENT); a mapped page
- * needs a struct page (-EOPNOTSUPP). Lazy frames always have one, and
- * linear regions are mapped in full whenever the lock is not held for
- * write, so what passes here can be copied.
+ * needs a struct page (-EOPNOTSUPP). Alloc frames always have one, so what
+ * passes here can be copied.
  */
 static int axas_rw_check_page(const struct axas_rw_op *op, u64 gpa)
 {
@@ -887,7 +893,12 @@ static int axas_rw_check_page(const struct axas_rw_op *op, u64 gpa)
 		return -ENOENT;
 	if (!(READ_ONCE(r->prot) & op->access))
 		return -EACCES;
-	if (r->type == AXAS_BACKEND_LINEAR && r->linear.mt != AXAS_MEM_NORMAL)
+	/*
+	 * Linear memory is the caller's: device memory, or RAM that may be
+	 * absent from the direct map (memfd_secret, arm64 no-map). Never
+	 * kmap it; its owner has its own mapping.
+	 */
+	if (r->type == AXAS_BACKEND_LINEAR)
 		return -EOPNOTSUPP;
 	if (axas_npt_lookup(&op->as->npt, gpa, &leaf))
 		/* Never faulted in: reads as zeroes, or is faulted in. */
@@ -1054,7 +1065,7 @@ EXPORT_SYMBOL_IF_KUNIT(axas_rw_prepare);
  * read.
  * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
  * width; -ENOENT when part of the range has no region; -EACCES when a
- * region does not allow reads; -EOPNOTSUPP for device memory or unknown
+ * region does not allow reads; -EOPNOTSUPP for a linear region or unknown
  * @flags; -ENOMEM; -EINTR on a fatal signal.
  */
 int axas_read(struct axas *as, u64 gpa, void *buf, size_t len,
@@ -1078,7 +1089,7 @@ EXPORT_SYMBOL_NS_GPL(axas_read, AXAS);
  * Return: 0; -EINVAL when the range wraps; -ERANGE beyond the format's
  * width; -ENOENT when part of the range has no region or (without
  * %AXAS_RW_FAULT_IN) no frame, in which case nothing was written; -EACCES
- * when a region does not allow writes; -EOPNOTSUPP for device memory or
+ * when a region does not allow writes; -EOPNOTSUPP for a linear region or
  * unknown @flags; -ENOMEM; -EINTR on a fatal signal.
  */
 int axas_write(struct axas *as, u64 gpa, const void *buf, size_t len,

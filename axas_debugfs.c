@@ -10,9 +10,12 @@
  *		(the root record covers all concatenated root pages; level 0
  *		holds 4 KiB leaves)
  *
- * Both are readable by root only and are taken under the address space's
- * lock held for read: faults that run meanwhile may or may not show.
+ * Both show host-physical addresses: they are mode 0400 and opening one
+ * needs CAP_SYS_ADMIN, as the ioctls need it to report HPAs. Both are taken
+ * under the address space's lock held for read: faults that run meanwhile
+ * may or may not show.
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -86,7 +89,22 @@ static int axas_ptdump_show(struct seq_file *m, void *unused)
 		axas_ptdump_print(&run);
 	return ret;
 }
-DEFINE_SHOW_ATTRIBUTE(axas_ptdump);
+
+/* Mode 0400 lets any uid-0 process in; HPAs need the capability. */
+static int axas_ptdump_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return single_open(file, axas_ptdump_show, inode->i_private);
+}
+
+static const struct file_operations axas_ptdump_fops = {
+	.owner		= THIS_MODULE,
+	.open		= axas_ptdump_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
 
 struct axas_raw_buf {
 	void *data;
@@ -128,6 +146,8 @@ static int axas_pt_raw_open(struct inode *inode, struct file *file)
 	struct axas_raw_buf *buf;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;

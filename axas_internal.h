@@ -150,6 +150,8 @@ void axas_free_frames(struct list_head *frames);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 long axas_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+int axas_linear_hpa_allowed(phys_addr_t hpa, u64 size);
+extern unsigned int axas_id_max;
 #endif
 
 #endif /* _AXAS_INTERNAL_H */

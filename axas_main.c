@@ -11,10 +11,13 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ioport.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
+#include <linux/security.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -45,13 +48,25 @@ struct axas_file {
  * @user_size:	The size the caller declared in the argument's first word.
  * @cmd:	Kernel copy of the argument, zero-extended to the kernel's size.
  * @as:		The address space, for commands on an address-space fd.
+ * @writable:	The fd was opened for writing (FMODE_WRITE).
  */
 struct axas_ucmd {
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
 	struct axas *as;
+	bool writable;
 };
+
+/*
+ * Host-physical addresses, and what they reveal, are for the administrator
+ * only. Callers ask on every AS_INFO and TRANSLATE, and a refusal is not
+ * an error, only a hidden value: check without an audit record.
+ */
+static bool axas_hpa_visible(void)
+{
+	return ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+}
 
 /* Copy a reply back, truncated to what the caller's struct can hold. */
 static int axas_ucmd_respond(struct axas_ucmd *ucmd, size_t cmd_len)
@@ -132,6 +147,7 @@ static int axas_create_ioctl(struct axas_ucmd *ucmd)
 		ret = fd;
 		goto err_put;
 	}
+	/* Only a writable /dev/axas fd gets here: the new fd is O_RDWR. */
 	file = anon_inode_getfile("[axas]", &axas_as_fops, af, O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -175,19 +191,51 @@ static int axas_as_info_ioctl(struct axas_ucmd *ucmd)
 	cmd->out_base = as->base;
 	cmd->out_length = as->last - as->base + 1;
 	cmd->out_vtcr = ri.vtcr;
-	/* Host-physical addresses are for the administrator only. */
-	if (capable(CAP_SYS_ADMIN)) {
-		cmd->out_root_pa = ri.root_pa;
-		cmd->out_eptp = ri.eptp;
-		cmd->out_vttbr = ri.vttbr;
-		cmd->out_hgatp = ri.hgatp;
-	}
+	/* Zero, not the caller's own input, when they are hidden. */
+	if (!axas_hpa_visible())
+		memset(&ri, 0, sizeof(ri));
+	cmd->out_root_pa = ri.root_pa;
+	cmd->out_eptp = ri.eptp;
+	cmd->out_vttbr = ri.vttbr;
+	cmd->out_hgatp = ri.hgatp;
 	return axas_ucmd_respond(ucmd, sizeof(*cmd));
 }
+
+/**
+ * axas_linear_hpa_allowed() - may user space map this host range linearly
+ * @hpa:	First host-physical address, 4 KiB aligned.
+ * @size:	Size, non-zero; the range does not wrap.
+ *
+ * The guards of /dev/mem, for a guest's window on host memory: linear maps
+ * are for device memory. System RAM (kernel text and data, page cache,
+ * other processes' memory, pages absent from the direct map) is refused,
+ * and so is any range marked IORESOURCE_EXCLUSIVE (iomem_is_exclusive(),
+ * which modules cannot call) and everything under lockdown.
+ *
+ * Context: Process context.
+ * Return: 0, or -EPERM.
+ */
+VISIBLE_IF_KUNIT int axas_linear_hpa_allowed(phys_addr_t hpa, u64 size)
+{
+	int ret;
+
+	ret = security_locked_down(LOCKDOWN_DEV_MEM);
+	if (ret)
+		return ret;
+	if (region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return -EPERM;
+	if (region_intersects(hpa, size, IORESOURCE_MEM | IORESOURCE_EXCLUSIVE,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return -EPERM;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_linear_hpa_allowed);
 
 static int axas_map_linear_ioctl(struct axas_ucmd *ucmd)
 {
 	struct axas_map_linear *cmd = ucmd->cmd;
+	int ret;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -200,6 +248,19 @@ static int axas_map_linear_ioctl(struct axas_ucmd *ucmd)
 	 */
 	if (cmd->memtype > AXAS_MEM_DEVICE)
 		return -EINVAL;
+	/*
+	 * Only a well-formed host range within the format's output width is
+	 * looked up; axas_map_linear() rejects the others with EINVAL or
+	 * ERANGE.
+	 */
+	if (cmd->length && IS_ALIGNED(cmd->hpa, SZ_4K) &&
+	    IS_ALIGNED(cmd->length, SZ_4K) &&
+	    cmd->hpa + cmd->length - 1 >= cmd->hpa &&
+	    cmd->hpa + cmd->length <= BIT_ULL(ucmd->as->npt.fmt->oa_bits)) {
+		ret = axas_linear_hpa_allowed(cmd->hpa, cmd->length);
+		if (ret)
+			return ret;
+	}
 	return axas_map_linear(ucmd->as, cmd->gpa, cmd->length, cmd->hpa,
 			       cmd->prot, cmd->memtype);
 }
@@ -254,8 +315,9 @@ static int axas_fault_ioctl(struct axas_ucmd *ucmd)
 static int axas_translate_ioctl(struct axas_ucmd *ucmd)
 {
 	struct axas_translate *cmd = ucmd->cmd;
+	struct axas_npt_leaf leaf;
 	phys_addr_t hpa;
-	u64 len;
+	u64 len, cap;
 	int ret;
 
 	if (cmd->flags)
@@ -263,11 +325,29 @@ static int axas_translate_ioctl(struct axas_ucmd *ucmd)
 	ret = axas_translate_limit(ucmd->as, cmd->gpa, &hpa, &len);
 	if (ret)
 		return ret;
-	cmd->out_hpa = capable(CAP_SYS_ADMIN) ? hpa : 0;
+	if (!axas_hpa_visible()) {
+		/*
+		 * Which separately allocated frames are adjacent is an HPA
+		 * fact too (pagemap hides PFNs): stop at the end of the
+		 * leaf, or of the page if the leaf changed meanwhile.
+		 */
+		cap = AXAS_NPT_GRANULE - (cmd->gpa & (AXAS_NPT_GRANULE - 1));
+		if (!axas_npt_lookup(&ucmd->as->npt, cmd->gpa, &leaf) &&
+		    leaf.hpa == hpa)
+			cap = ALIGN_DOWN(cmd->gpa, leaf.size) + leaf.size -
+			      cmd->gpa;
+		len = min(len, cap);
+		hpa = 0;
+	}
+	cmd->out_hpa = hpa;
 	cmd->out_length = len;
 	return axas_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/*
+ * The bounce buffer: 64 KiB of kvmalloc(), so a fragmented host falls back
+ * to vmalloc() instead of failing for want of an order-4 block.
+ */
 #define AXAS_RW_CHUNK	SZ_64K
 
 static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
@@ -285,12 +365,15 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 	 */
 	if (cmd->flags & ~AXAS_RW_FAULT_IN)
 		return -EOPNOTSUPP;
+	/* Allocating frames changes the address space, as a fault does. */
+	if ((cmd->flags & AXAS_RW_FAULT_IN) && !ucmd->writable)
+		return -EBADF;
 	if (!cmd->length || cmd->gpa + cmd->length - 1 < cmd->gpa ||
 	    cmd->length > SIZE_MAX)
 		return -EINVAL;
 	if (!access_ok(ubuf, cmd->length))
 		return -EFAULT;
-	bounce = kmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
+	bounce = kvmalloc(min_t(u64, cmd->length, AXAS_RW_CHUNK), GFP_KERNEL);
 	if (!bounce)
 		return -ENOMEM;
 	/*
@@ -338,7 +421,7 @@ static int axas_rw_ioctl(struct axas_ucmd *ucmd, bool write)
 		cond_resched();
 	}
 out:
-	kfree(bounce);
+	kvfree(bounce);
 	return ret;
 }
 
@@ -382,23 +465,35 @@ union axas_ucmd_buffer {
  * @size:	sizeof() the argument struct this kernel knows.
  * @min_size:	Size of the first version of the struct.
  * @ioctl_num:	The full ioctl number, to reject a wrong type or direction.
+ * @write:	The command changes state: the fd needs FMODE_WRITE.
  * @execute:	The command; called with a validated kernel copy.
  */
 struct axas_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
+	bool write;
 	int (*execute)(struct axas_ucmd *ucmd);
 };
 
-/* @_name is the command's name without prefix: AXAS_CMD_<name>, AXAS_<name>. */
+/*
+ * @_name is the command's name without prefix: AXAS_CMD_<name>, AXAS_<name>;
+ * AXAS_IOCTL_OP() is a query, AXAS_IOCTL_OP_W() a command that changes state.
+ */
 #define AXAS_IOCTL_OP(_name, _fn, _struct, _last)			\
-	[AXAS_CMD_##_name - AXAS_CMD_BASE] = {				\
+	__AXAS_IOCTL_OP(AXAS_CMD_##_name, AXAS_##_name, _fn, _struct,	\
+			_last, false)
+#define AXAS_IOCTL_OP_W(_name, _fn, _struct, _last)			\
+	__AXAS_IOCTL_OP(AXAS_CMD_##_name, AXAS_##_name, _fn, _struct,	\
+			_last, true)
+#define __AXAS_IOCTL_OP(_cmd, _num, _fn, _struct, _last, _write)	\
+	[(_cmd) - AXAS_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union axas_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = AXAS_##_name,				\
+		.ioctl_num = _num,					\
+		.write = _write,					\
 		.execute = _fn,						\
 	}
 
@@ -406,38 +501,42 @@ struct axas_ioctl_op {
 static const struct axas_ioctl_op axas_dev_ops[] = {
 	AXAS_IOCTL_OP(GET_INFO, axas_get_info, struct axas_info,
 		      out_host_page_shift),
-	AXAS_IOCTL_OP(CREATE, axas_create_ioctl, struct axas_create,
-		      __reserved),
+	AXAS_IOCTL_OP_W(CREATE, axas_create_ioctl, struct axas_create,
+			__reserved),
 };
 
 /* Commands on an address-space fd. */
 static const struct axas_ioctl_op axas_as_ops[] = {
 	AXAS_IOCTL_OP(AS_INFO, axas_as_info_ioctl, struct axas_as_info,
 		      out_hgatp),
-	AXAS_IOCTL_OP(MAP_LINEAR, axas_map_linear_ioctl,
-		      struct axas_map_linear, memtype),
-	AXAS_IOCTL_OP(MAP_ALLOC, axas_map_alloc_ioctl, struct axas_map_alloc,
-		      __reserved),
-	AXAS_IOCTL_OP(UNMAP, axas_unmap_ioctl, struct axas_unmap, length),
-	AXAS_IOCTL_OP(PROTECT, axas_protect_ioctl, struct axas_protect,
-		      __reserved),
-	AXAS_IOCTL_OP(HANDLE_FAULT, axas_fault_ioctl, struct axas_fault,
-		      out_outcome),
+	AXAS_IOCTL_OP_W(MAP_LINEAR, axas_map_linear_ioctl,
+			struct axas_map_linear, memtype),
+	AXAS_IOCTL_OP_W(MAP_ALLOC, axas_map_alloc_ioctl, struct axas_map_alloc,
+			__reserved),
+	AXAS_IOCTL_OP_W(UNMAP, axas_unmap_ioctl, struct axas_unmap, length),
+	AXAS_IOCTL_OP_W(PROTECT, axas_protect_ioctl, struct axas_protect,
+			__reserved),
+	AXAS_IOCTL_OP_W(HANDLE_FAULT, axas_fault_ioctl, struct axas_fault,
+			out_outcome),
 	AXAS_IOCTL_OP(TRANSLATE, axas_translate_ioctl, struct axas_translate,
 		      out_length),
 	AXAS_IOCTL_OP(READ, axas_read_ioctl, struct axas_rw, buf),
-	AXAS_IOCTL_OP(WRITE, axas_write_ioctl, struct axas_rw, buf),
+	AXAS_IOCTL_OP_W(WRITE, axas_write_ioctl, struct axas_rw, buf),
 	AXAS_IOCTL_OP(GET_STATS, axas_get_stats_ioctl, struct axas_get_stats,
 		      out.flushes),
 };
 
 static long axas_ioctl_dispatch(const struct axas_ioctl_op *ops,
-				unsigned int nr_ops, struct axas *as,
-				unsigned int cmd, unsigned long arg)
+				unsigned int nr_ops, struct file *filp,
+				struct axas *as, unsigned int cmd,
+				unsigned long arg)
 {
 	union axas_ucmd_buffer buf;
 	const struct axas_ioctl_op *op;
-	struct axas_ucmd ucmd = { .as = as };
+	struct axas_ucmd ucmd = {
+		.as		= as,
+		.writable	= filp->f_mode & FMODE_WRITE,
+	};
 	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
@@ -447,6 +546,9 @@ static long axas_ioctl_dispatch(const struct axas_ioctl_op *ops,
 	op = &ops[nr - AXAS_CMD_BASE];
 	if (!op->execute || op->ioctl_num != cmd)
 		return -ENOTTY;
+	/* As write(2) on an fd opened O_RDONLY. */
+	if (op->write && !ucmd.writable)
+		return -EBADF;
 
 	ucmd.ubuffer = (void __user *)arg;
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
@@ -467,7 +569,7 @@ VISIBLE_IF_KUNIT long axas_dev_ioctl(struct file *filp, unsigned int cmd,
 				     unsigned long arg)
 {
 	return axas_ioctl_dispatch(axas_dev_ops, ARRAY_SIZE(axas_dev_ops),
-				   NULL, cmd, arg);
+				   filp, NULL, cmd, arg);
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_dev_ioctl);
 
@@ -480,7 +582,7 @@ static long axas_as_ioctl(struct file *filp, unsigned int cmd,
 	if (current->mm != af->mm)
 		return -EIO;
 	return axas_ioctl_dispatch(axas_as_ops, ARRAY_SIZE(axas_as_ops),
-				   af->as, cmd, arg);
+				   filp, af->as, cmd, arg);
 }
 
 static const char *const axas_nx_huge_names[] = {

@@ -5,7 +5,11 @@
  * interface (ioctl numbers, constants, struct layouts) pinned to literals.
  */
 #include <kunit/test.h>
+#include <linux/fs.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/sizes.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/axas.h>
@@ -13,9 +17,17 @@
 #include "axas_internal.h"
 #include "axas_npt.h"
 
+/**
+ * struct axas_uapi_ctx - one test's user buffer and /dev/axas "files"
+ * @ubuf:	User memory of the test's kthread.
+ * @len:	Its size.
+ * @rw:		Stands for /dev/axas opened O_RDWR: only f_mode is read.
+ * @ro:		Stands for /dev/axas opened O_RDONLY.
+ */
 struct axas_uapi_ctx {
 	void __user *ubuf;
 	size_t len;
+	struct file rw, ro;
 };
 
 static int axas_uapi_init(struct kunit *test)
@@ -26,6 +38,8 @@ static int axas_uapi_init(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->len = PAGE_SIZE;
+	ctx->rw.f_mode = FMODE_READ | FMODE_WRITE;
+	ctx->ro.f_mode = FMODE_READ;
 	addr = kunit_vm_mmap(test, NULL, 0, ctx->len, PROT_READ | PROT_WRITE,
 			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "vm_mmap failed");
@@ -35,15 +49,24 @@ static int axas_uapi_init(struct kunit *test)
 }
 
 /* Put a struct at the start of the user buffer and call the ioctl. */
-static long axas_uapi_call(struct kunit *test, unsigned int cmd,
-			   const void *arg, size_t len)
+static long axas_uapi_call_file(struct kunit *test, struct file *filp,
+				unsigned int cmd, const void *arg, size_t len)
 {
 	struct axas_uapi_ctx *ctx = test->priv;
 
 	KUNIT_ASSERT_LE(test, len, ctx->len);
 	KUNIT_ASSERT_EQ(test, clear_user(ctx->ubuf, ctx->len), 0);
 	KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf, arg, len), 0);
-	return axas_dev_ioctl(NULL, cmd, (unsigned long)ctx->ubuf);
+	return axas_dev_ioctl(filp, cmd, (unsigned long)ctx->ubuf);
+}
+
+/* The same on /dev/axas opened for reading and writing. */
+static long axas_uapi_call(struct kunit *test, unsigned int cmd,
+			   const void *arg, size_t len)
+{
+	struct axas_uapi_ctx *ctx = test->priv;
+
+	return axas_uapi_call_file(test, &ctx->rw, cmd, arg, len);
 }
 
 static void axas_uapi_get_info(struct kunit *test)
@@ -135,9 +158,90 @@ static void axas_uapi_unknown_ioctl(struct kunit *test)
 
 static void axas_uapi_bad_pointer(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, axas_dev_ioctl(NULL, AXAS_GET_INFO, 0), -EFAULT);
-	KUNIT_EXPECT_EQ(test, axas_dev_ioctl(NULL, AXAS_GET_INFO,
+	struct axas_uapi_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_EQ(test, axas_dev_ioctl(&ctx->rw, AXAS_GET_INFO, 0),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, axas_dev_ioctl(&ctx->rw, AXAS_GET_INFO,
 					     (unsigned long)-8L), -EFAULT);
+}
+
+/*
+ * /dev/axas opened O_RDONLY answers queries, and refuses AXAS_CREATE with
+ * EBADF, as write(2) would, before it even reads the argument: here a bad
+ * format, which a writable fd rejects with EINVAL.
+ */
+static void axas_uapi_read_only(struct kunit *test)
+{
+	struct axas_uapi_ctx *ctx = test->priv;
+	struct axas_info info = { .size = sizeof(info) };
+	struct axas_create create = {
+		.size = sizeof(create), .format = 7,
+	};
+
+	KUNIT_EXPECT_EQ(test, axas_uapi_call_file(test, &ctx->ro,
+						  AXAS_GET_INFO, &info,
+						  sizeof(info)), 0);
+	KUNIT_EXPECT_EQ(test, axas_uapi_call_file(test, &ctx->ro, AXAS_CREATE,
+						  &create, sizeof(create)),
+			-EBADF);
+	KUNIT_EXPECT_EQ(test, axas_dev_ioctl(&ctx->ro, AXAS_CREATE, 0),
+			-EBADF);
+	KUNIT_EXPECT_EQ(test, axas_uapi_call(test, AXAS_CREATE, &create,
+					     sizeof(create)), -EINVAL);
+}
+
+static void axas_uapi_free_page(void *page)
+{
+	__free_page(page);
+}
+
+static void axas_uapi_release_resource(void *res)
+{
+	release_resource(res);
+}
+
+/*
+ * The host ranges AXAS_MAP_LINEAR refuses: System RAM, and any range
+ * marked IORESOURCE_EXCLUSIVE; a range in no resource is allowed.
+ */
+static void axas_uapi_linear_hpa(struct kunit *test)
+{
+	struct resource *excl, *free;
+	struct page *page;
+	phys_addr_t pa;
+	int ret;
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							axas_uapi_free_page,
+							page), 0);
+	pa = page_to_phys(page);
+	KUNIT_EXPECT_EQ(test, axas_linear_hpa_allowed(pa, SZ_4K), -EPERM);
+
+	/* Two free 2 MiB ranges, in no resource: claim one exclusively. */
+	excl = kunit_kzalloc(test, sizeof(*excl), GFP_KERNEL);
+	free = kunit_kzalloc(test, sizeof(*free), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, excl);
+	KUNIT_ASSERT_NOT_NULL(test, free);
+	excl->name = "axas-kunit-exclusive";
+	excl->flags = IORESOURCE_MEM | IORESOURCE_EXCLUSIVE;
+	free->name = "axas-kunit-free";
+	free->flags = IORESOURCE_MEM;
+	KUNIT_ASSERT_EQ(test, allocate_resource(&iomem_resource, excl, SZ_2M,
+						0, ~0UL, SZ_2M,
+						NULL, NULL), 0);
+	ret = kunit_add_action_or_reset(test, axas_uapi_release_resource, excl);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_EQ(test, allocate_resource(&iomem_resource, free, SZ_2M,
+						0, ~0UL, SZ_2M,
+						NULL, NULL), 0);
+	ret = kunit_add_action_or_reset(test, axas_uapi_release_resource, free);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, axas_linear_hpa_allowed(excl->start + SZ_4K,
+						      SZ_4K), -EPERM);
+	KUNIT_EXPECT_EQ(test, axas_linear_hpa_allowed(free->start, SZ_2M), 0);
 }
 
 /*
@@ -452,6 +556,8 @@ static struct kunit_case axas_uapi_cases[] = {
 	KUNIT_CASE(axas_uapi_unknown_flags),
 	KUNIT_CASE(axas_uapi_unknown_ioctl),
 	KUNIT_CASE(axas_uapi_bad_pointer),
+	KUNIT_CASE(axas_uapi_read_only),
+	KUNIT_CASE(axas_uapi_linear_hpa),
 	KUNIT_CASE(axas_uapi_abi_ioctl_numbers),
 	KUNIT_CASE(axas_uapi_abi_constants),
 	KUNIT_CASE(axas_uapi_abi_structs),

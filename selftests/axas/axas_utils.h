@@ -46,8 +46,12 @@
 
 /* Test GPAs start at 1 GiB: inside the window of every format. */
 #define G0		SZ_1G
-/* Linear maps point here; such regions are only ever translated. */
-#define LINEAR_HPA	0x80000000ULL
+/*
+ * Linear maps point here; such regions are only ever translated. 1 TiB,
+ * 1 GiB aligned: above the RAM of every test VM (AXAS_MAP_LINEAR refuses
+ * System RAM) and within every format's output width.
+ */
+#define LINEAR_HPA	(SZ_1G * 1024)
 
 #ifndef offsetofend
 #define offsetofend(T, m)	(offsetof(T, m) + sizeof(((T *)0)->m))

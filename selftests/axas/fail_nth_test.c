@@ -687,4 +687,43 @@ TEST_F_TIMEOUT(axas_as, fail_nth, 240)
 		TH_LOG("SecPageTables kB: a table page leaked");
 }
 
+/*
+ * The 64 KiB bounce buffer of AXAS_READ and AXAS_WRITE is kvmalloc()ed:
+ * when its first, physically contiguous, attempt fails (the first
+ * injection point of the call), it falls back to vmalloc() instead of
+ * failing the copy.
+ */
+TEST(bounce_fallback)
+{
+	static uint8_t buf[SZ_64K];
+	char why[192];
+	int dev, fd, nfd, ret;
+
+	ret = fault_injection_setup(why, sizeof(why));
+	if (ret > 0)
+		SKIP(return, "no fault injection (fail-nth) in this kernel");
+	ASSERT_EQ(0, ret) TH_LOG("fail-nth without its knobs: %s", why);
+	dev = open(AXAS_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	fd = as_create(dev, AXAS_FORMAT_DEFAULT, 0, 0, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_alloc(fd, G0, SZ_64K, RW, AXAS_MAP_ALLOC_POPULATE));
+	nfd = fail_nth_open();
+	ASSERT_LE(0, nfd);
+	fill_pattern(buf, sizeof(buf), 0, 3);
+	fail_nth_set(nfd, 1);
+	ret = guest_rw(fd, true, G0, buf, sizeof(buf), 0);
+	fail_nth_clear(nfd);
+	EXPECT_EQ(0, ret) TH_LOG("AXAS_WRITE: %s", strerror(-ret));
+	memset(buf, 0, sizeof(buf));
+	fail_nth_set(nfd, 1);
+	ret = guest_rw(fd, false, G0, buf, sizeof(buf), 0);
+	fail_nth_clear(nfd);
+	EXPECT_EQ(0, ret) TH_LOG("AXAS_READ: %s", strerror(-ret));
+	EXPECT_EQ(-1, check_pattern(buf, sizeof(buf), 0, 3));
+	close(nfd);
+	close(fd);
+	close(dev);
+}
+
 TEST_HARNESS_MAIN

@@ -992,7 +992,7 @@ static const struct lm_def {
 	  false },
 	{ G0 + 48 * SZ_2M, LINEAR_HPA, SZ_64K, true },
 	/* needs three levels and a 4 GiB width (lm_slots) */
-	{ 2 * SZ_1G, 2 * SZ_1G, SZ_1G, false },
+	{ 2 * SZ_1G, LINEAR_HPA, SZ_1G, false },
 };
 
 #define LM_SLOTS	ARRAY_SIZE(lm_defs)

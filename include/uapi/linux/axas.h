@@ -260,6 +260,12 @@ struct axas_create {
  * @out_vtcr: arm64 VTCR_EL2 for this table; 0 on other formats
  * @out_hgatp: RISC-V HGATP (VMID 0); 0 on other formats or without
  *	       CAP_SYS_ADMIN
+ *
+ * The root values describe a table that axas never flushes from a TLB:
+ * nothing in user space can load them into hardware. They are for
+ * inspection, and for an in-kernel hypervisor that attaches the table and
+ * flushes it (struct axas_flush_ops). Callers without CAP_SYS_ADMIN get 0
+ * in every host-physical field, whatever they passed in.
  */
 struct axas_as_info {
 	__u32 size;
@@ -291,8 +297,11 @@ struct axas_as_info {
  * @prot: AXAS_PROT_*, at least one; write needs read
  * @memtype: enum axas_memtype
  *
- * Map a fixed host-physical range (a device's MMIO, reserved memory) with
- * the largest blocks alignment allows. Needs CAP_SYS_RAWIO.
+ * Map a fixed host-physical range (a device's MMIO) with the largest
+ * blocks alignment allows. Needs CAP_SYS_RAWIO and an fd open for
+ * writing; a range that overlaps System RAM or an IORESOURCE_EXCLUSIVE
+ * resource, and any range while the kernel is locked down, is refused with
+ * EPERM. AXAS_READ and AXAS_WRITE never access a linear region.
  */
 struct axas_map_linear {
 	__u32 size;
@@ -394,7 +403,8 @@ struct axas_fault {
  * @out_hpa: Host-physical address (page offset included); 0 without
  *	     CAP_SYS_ADMIN
  * @out_length: Bytes from @gpa on mapped to contiguous host memory, within
- *		the region
+ *		the region; without CAP_SYS_ADMIN, within the leaf that maps
+ *		@gpa
  */
 struct axas_translate {
 	__u32 size;
@@ -417,7 +427,9 @@ struct axas_translate {
  * @buf: User buffer (a pointer)
  *
  * Without %AXAS_RW_FAULT_IN, never-touched lazy memory reads as zeroes and
- * cannot be written.
+ * cannot be written. Only alloc regions can be copied: linear regions give
+ * EOPNOTSUPP. AXAS_WRITE, and AXAS_READ with %AXAS_RW_FAULT_IN, need an fd
+ * open for writing (EBADF).
  */
 struct axas_rw {
 	__u32 size;
