@@ -249,13 +249,15 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
  * Map [@gpa, @gpa + @size) to [@hpa, @hpa + @size) at once, with the
  * largest blocks the alignment of @gpa, @hpa and @size allows. axas never
  * frees the host memory; the caller keeps it valid until it is unmapped.
+ * Device memory is never executable: %AXAS_PROT_EXEC with
+ * %AXAS_MEM_DEVICE is refused.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
- * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt; -ERANGE
- * outside the window or for an HPA range beyond the format's output
- * width; -EEXIST when the range overlaps a region; -ENOMEM. On error
- * nothing changed.
+ * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt, or for
+ * execute on device memory; -ERANGE outside the window or for an HPA
+ * range beyond the format's output width; -EEXIST when the range
+ * overlaps a region; -ENOMEM. On error nothing changed.
  */
 int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		    unsigned int prot, enum axas_memtype mt)
@@ -268,6 +270,9 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, AXAS_NPT_GRANULE) ||
 	    (u64)hpa + size - 1 < hpa ||
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
+		return -EINVAL;
+	/* Arm64 fetches speculatively from Device memory that is not XN. */
+	if (mt == AXAS_MEM_DEVICE && (prot & AXAS_PROT_EXEC))
 		return -EINVAL;
 	if ((u64)hpa + size > BIT_ULL(as->npt.fmt->oa_bits))
 		return -ERANGE;
@@ -510,7 +515,8 @@ EXPORT_SYMBOL_NS_GPL(axas_unmap, AXAS);
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
- * Return: 0; -EINVAL for a bad alignment, size or @prot; -ERANGE outside
+ * Return: 0; -EINVAL for a bad alignment, size or @prot, or for
+ * %AXAS_PROT_EXEC on a range that holds device memory; -ERANGE outside
  * the window; -ENOENT when part of the range has no region; -ENOMEM. On
  * error nothing changed.
  */
@@ -535,6 +541,12 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	mas_for_each(&mas, r, last) {
 		if (r->start > next)
 			break;
+		/* Device memory is never executable (axas_map_linear()). */
+		if ((prot & AXAS_PROT_EXEC) && r->type == AXAS_BACKEND_LINEAR &&
+		    r->linear.mt == AXAS_MEM_DEVICE) {
+			ret = -EINVAL;
+			goto out;
+		}
 		next = r->last + 1;
 		if (r->last >= last)
 			break;

@@ -1711,6 +1711,49 @@ static void as_test_concurrency(struct kunit *test)
 	as_expect_empty(test, cc->as);
 }
 
+/* Device memory is never executable: X is refused, never encoded. */
+static void as_test_device_noexec(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, nx = AS_GPA + SZ_2M;
+	unsigned int rx = AXAS_PROT_READ | AXAS_PROT_EXEC;
+	struct axas_npt_leaf leaf;
+	struct axas_stats before, after;
+
+	as_stats(as, &before);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA, rx,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA,
+					      AXAS_PROT_EXEC,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_2M, AS_HPA,
+					      AXAS_PROT_RWX,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	as_stats(as, &after);
+	as_expect_same(test, &before, &after);
+	as_expect_unmapped(test, as, gpa);
+
+	/* Without X it maps; protect cannot add X later. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, nx, SZ_2M, AS_HPA, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	as_stats(as, &before);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_4K, AXAS_PROT_RWX),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_2M, rx), -EINVAL);
+	as_stats(as, &after);
+	as_expect_same(test, &before, &after);
+	KUNIT_ASSERT_EQ(test, axas_npt_lookup(&as->npt, nx + SZ_4K, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.prot, AS_RW);
+	KUNIT_EXPECT_EQ(test, leaf.mt, AXAS_MEM_DEVICE);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_4K, AXAS_PROT_READ), 0);
+
+	/* Normal linear memory may be executable. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA, rx,
+					      AXAS_MEM_NORMAL), 0);
+	as_expect_empty(test, as);
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
@@ -1730,6 +1773,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_fail_nth_populate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fail_nth_split, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_device_noexec, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
