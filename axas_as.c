@@ -20,6 +20,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "axas_arch.h"
 #include "axas_internal.h"
 
 static DEFINE_IDA(axas_ids);
@@ -900,10 +901,14 @@ static void axas_rw_copy(const struct axas_rw_op *op)
 			continue;
 		}
 		va = kmap_local_page(pfn_to_page(PHYS_PFN(leaf.hpa)));
-		if (op->write)
+		if (op->write) {
 			memcpy(va + offset_in_page(leaf.hpa), p, it.len);
-		else
+			/* The guest may read past the caches (arm64). */
+			axas_frame_sync(va + offset_in_page(leaf.hpa), it.len,
+					leaf.prot);
+		} else {
 			memcpy(p, va + offset_in_page(leaf.hpa), it.len);
+		}
 		kunmap_local(va);
 	}
 }
