@@ -20,6 +20,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "axas_arch.h"
 #include "axas_internal.h"
 
 static DEFINE_IDA(axas_ids);
@@ -283,15 +284,17 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
  * frees the host memory; the caller keeps it valid until it is unmapped.
  * Unlike %AXAS_MAP_LINEAR, this does not check what the host range is: a
  * kernel caller may map RAM it owns. axas_read() and axas_write() never
- * access a linear region (the caller has its own mapping of it).
+ * access a linear region (the caller has its own mapping of it). Device
+ * memory is never executable: %AXAS_PROT_EXEC with %AXAS_MEM_DEVICE is
+ * refused.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
- * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt; -ERANGE
- * outside the window or for an HPA range beyond the format's output
- * width; -EEXIST when the range overlaps a region; -ENOMEM (also the
- * table page limit); -EINTR on a fatal signal while waiting for the lock.
- * On error nothing changed.
+ * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt, or for
+ * execute on device memory; -ERANGE outside the window or for an HPA
+ * range beyond the format's output width; -EEXIST when the range
+ * overlaps a region; -ENOMEM (also the table page limit); -EINTR on a
+ * fatal signal while waiting for the lock. On error nothing changed.
  */
 int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		    unsigned int prot, enum axas_memtype mt)
@@ -304,6 +307,9 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 	if (!axas_prot_ok(prot) || !IS_ALIGNED(hpa, AXAS_NPT_GRANULE) ||
 	    (u64)hpa + size - 1 < hpa ||
 	    (mt != AXAS_MEM_NORMAL && mt != AXAS_MEM_DEVICE))
+		return -EINVAL;
+	/* Arm64 fetches speculatively from Device memory that is not XN. */
+	if (mt == AXAS_MEM_DEVICE && (prot & AXAS_PROT_EXEC))
 		return -EINVAL;
 	if ((u64)hpa + size > BIT_ULL(as->npt.fmt->oa_bits))
 		return -ERANGE;
@@ -558,7 +564,8 @@ EXPORT_SYMBOL_NS_GPL(axas_unmap, AXAS);
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
- * Return: 0; -EINVAL for a bad alignment, size or @prot; -ERANGE outside
+ * Return: 0; -EINVAL for a bad alignment, size or @prot, or for
+ * %AXAS_PROT_EXEC on a range that holds device memory; -ERANGE outside
  * the window; -ENOENT when part of the range has no region; -ENOMEM;
  * -EINTR on a fatal signal while waiting for the lock. On error nothing
  * changed.
@@ -585,6 +592,12 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	mas_for_each(&mas, r, last) {
 		if (r->start > next)
 			break;
+		/* Device memory is never executable (axas_map_linear()). */
+		if ((prot & AXAS_PROT_EXEC) && r->type == AXAS_BACKEND_LINEAR &&
+		    r->linear.mt == AXAS_MEM_DEVICE) {
+			ret = -EINVAL;
+			goto out;
+		}
 		next = r->last + 1;
 		if (r->last >= last)
 			break;
@@ -970,10 +983,14 @@ static void axas_rw_copy(const struct axas_rw_op *op)
 			continue;
 		}
 		va = kmap_local_page(pfn_to_page(PHYS_PFN(leaf.hpa)));
-		if (op->write)
+		if (op->write) {
 			memcpy(va + offset_in_page(leaf.hpa), p, it.len);
-		else
+			/* The guest may read past the caches (arm64). */
+			axas_frame_sync(va + offset_in_page(leaf.hpa), it.len,
+					leaf.prot);
+		} else {
 			memcpy(p, va + offset_in_page(leaf.hpa), it.len);
+		}
 		kunmap_local(va);
 	}
 }

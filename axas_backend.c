@@ -8,7 +8,8 @@
  * address space's memory cgroup; 2 MiB frames where the region allows and
  * alignment fits, else 4 KiB; mapped at creation (populate) or on the
  * first fault (lazy); freed on unmap after the TLB flush and a grace
- * period.
+ * period. Every frame goes through axas_frame_sync() after it is zeroed
+ * and before its leaf is installed.
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -17,7 +18,10 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait_bit.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
+#include "axas_arch.h"
 #include "axas_internal.h"
 
 #define AXAS_FRAME_GFP		(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
@@ -101,6 +105,28 @@ static bool axas_frames_reserve_one(struct axas *as)
 			       READ_ONCE(as->frames_settled) != settled);
 	}
 }
+/**
+ * axas_frame_sync() - make bytes written through the kernel visible to a
+ *		       guest that reads memory past the caches
+ * @va:		Kernel address of the first byte, in a guest frame.
+ * @size:	Bytes.
+ * @prot:	AXAS_PROT_* the frame is (or will be) mapped with; EXEC also
+ *		makes the instruction cache see them.
+ *
+ * Called once per frame before the leaf that maps it is installed (the
+ * frame was zeroed through the kernel's cacheable alias), and once per
+ * page chunk AXAS_WRITE copies into a mapped frame. Only arm64 does
+ * anything (axas_arch_sync_frame()); KUnit tests replace it to count the
+ * calls on every host.
+ *
+ * Context: Any context.
+ */
+void axas_frame_sync(void *va, size_t size, unsigned int prot)
+{
+	KUNIT_STATIC_STUB_REDIRECT(axas_frame_sync, va, size, prot);
+	axas_arch_sync_frame(va, size, prot & AXAS_PROT_EXEC);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_frame_sync);
 
 /*
  * Split a 2 MiB frame into order-0 pages at once, so that a partial unmap
@@ -225,6 +251,8 @@ static int axas_alloc_populate(struct axas *as, struct axas_region *r)
 			ret = -ENOMEM;
 			goto rollback;
 		}
+		axas_frame_sync(page_address(page), PAGE_SIZE << order,
+				r->prot);
 		ret = axas_npt_map(&as->npt, gpa, page_to_phys(page),
 				   PAGE_SIZE << order, r->prot,
 				   AXAS_MEM_NORMAL);
@@ -299,6 +327,8 @@ static bool axas_alloc_fault_huge(struct axas *as, struct axas_region *r,
 	page = axas_frame_alloc(AXAS_HUGE_ORDER);
 	if (!page)
 		return false;
+	axas_frame_sync(page_address(page), PAGE_SIZE << AXAS_HUGE_ORDER,
+			r->prot);
 	if (axas_frames_reserve_huge(as)) {
 		ret = axas_npt_install(&as->npt, block, page_to_phys(page), 1,
 				       r->prot, AXAS_MEM_NORMAL);
@@ -330,6 +360,7 @@ static int axas_alloc_fault(struct axas *as, struct axas_region *r, u64 gpa)
 		axas_frames_unreserve(as, 1);
 		return -ENOMEM;
 	}
+	axas_frame_sync(page_address(page), PAGE_SIZE, r->prot);
 	ret = axas_npt_install(&as->npt, ALIGN_DOWN(gpa, PAGE_SIZE),
 			       page_to_phys(page), 0, r->prot,
 			       AXAS_MEM_NORMAL);

@@ -786,6 +786,7 @@ static int npt_map_visitor(struct axas_npt_visit_ctx *ctx,
 		return -EEXIST;
 	if (level < ctx->level)
 		return npt_install_table(ctx, &m->pool);
+	/* Ordered after the frame's contents by axas_npt_map()'s smp_wmb(). */
 	WRITE_ONCE(*ctx->ptep, npt->fmt->mk_leaf(hpa, level, m->prot, m->mt));
 	return 0;
 }
@@ -941,7 +942,10 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
  * Uses the largest block (1 GiB, 2 MiB, 4 KiB) that the alignment of the
  * GPA, the HPA and the remaining size allow. No TLB flush is needed, as
  * only invalid entries change; a failure flushes if it had to undo
- * anything. The arguments were checked where they entered axas.
+ * anything. Writes the caller made to the frames before the call (their
+ * zeroing) are ordered before the first leaf (smp_wmb()), so no lockless
+ * walker or lookup can reach a frame before its contents. The arguments
+ * were checked where they entered axas.
  *
  * Context: Process context, may sleep; the caller holds the lock for
  * write.
@@ -974,6 +978,12 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, phys_addr_t hpa, u64 size,
 	walker.cb = npt_map_visitor;
 	walker.arg = &m;
 	walker.flags = AXAS_NPT_WALK_LEAF | AXAS_NPT_WALK_TABLE_PRE;
+	/*
+	 * npt_map_visitor() publishes leaves with plain stores: order every
+	 * earlier write to the frames they map (zeroing, guest image) before
+	 * any of them, for lockless walkers and lookups on other CPUs.
+	 */
+	smp_wmb();
 	ret = axas_npt_walk(npt, gpa, size, &walker);
 	npt_pool_drain(npt, &m.pool);
 	if (!ret)
@@ -1150,7 +1160,10 @@ static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
 	if (ctx->old)
 		return -EEXIST;
 	if (ctx->level == in->level) {
-		/* Fully ordered: a split table's leaves before the entry. */
+		/*
+		 * Fully ordered: the frame's contents, or a split table's
+		 * leaves, before the entry.
+		 */
 		if (cmpxchg(ctx->ptep, 0, in->leaf))
 			return -EEXIST;
 		in->split = NULL;	/* linked: the table's now */
@@ -1181,9 +1194,10 @@ static int npt_install_visitor(struct axas_npt_visit_ctx *ctx,
  *
  * Missing tables and the leaf are installed with cmpxchg, so installs of
  * any addresses may run concurrently with each other and with lookups;
- * a table page that loses a race is freed. An entry that is already
- * present is never replaced, so a duplicate fault cannot swap out a frame
- * that already holds data.
+ * a table page that loses a race is freed. The leaf's cmpxchg is fully
+ * ordered: the caller's writes to the frame come before it. An entry
+ * that is already present is never replaced, so a duplicate fault cannot
+ * swap out a frame that already holds data.
  *
  * An executable 2 MiB leaf above @npt->max_exec_level (nx_huge_pages) is
  * installed as a table of 512 4 KiB leaves mapping the same frame, built

@@ -37,9 +37,13 @@ static u64 ept_mk_table(phys_addr_t pa)
 }
 
 /*
- * Normal memory is WB with IPAT, so the guest's PAT cannot make RAM
+ * Every leaf sets IPAT, so the guest's PAT is ignored and the EPT type is
+ * the effective type. Normal memory is WB: the guest cannot make RAM
  * uncached behind the host's back (KVM does the same without
- * non-coherent DMA); device memory is UC, which wins over any PAT type.
+ * non-coherent DMA). Device memory is UC: with IPAT clear, the EPT type
+ * would combine with the guest's PAT type as an MTRR type does, and UC
+ * with a PAT type of WC gives WC, which allows speculative reads (SDM
+ * Vol. 3C, "Memory Type Used for Translated Guest-Physical Addresses").
  * A is always set and D with W, so hardware A/D updates never happen.
  */
 static u64 ept_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
@@ -54,7 +58,7 @@ static u64 ept_mk_leaf(phys_addr_t pa, unsigned int level, unsigned int prot,
 	if (prot & AXAS_PROT_EXEC)
 		e |= AXAS_EPT_X;
 	if (mt == AXAS_MEM_DEVICE)
-		e |= FIELD_PREP(AXAS_EPT_MT, AXAS_EPT_MT_UC);
+		e |= FIELD_PREP(AXAS_EPT_MT, AXAS_EPT_MT_UC) | AXAS_EPT_IPAT;
 	else
 		e |= FIELD_PREP(AXAS_EPT_MT, AXAS_EPT_MT_WB) | AXAS_EPT_IPAT;
 	if (level)

@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
+#include "axas_arch.h"
 #include "axas_internal.h"
 #include "axas_kunit_fail.h"
 
@@ -2352,6 +2353,188 @@ static void as_test_translate_bounded(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+/*
+ * Cache maintenance (axas_frame_sync()): counted through its static stub
+ * on every host; on arm64 the real clean runs in every other test.
+ */
+#define AS_SYNC_MAX	16
+
+static struct as_sync {
+	struct kunit *test;
+	unsigned int calls;
+	unsigned int exec;
+	size_t bytes;
+	void *va[AS_SYNC_MAX];
+	size_t size[AS_SYNC_MAX];
+	/* Fault path: this GPA must not translate yet when the CMO runs. */
+	struct axas *as;
+	u64 gpa;
+} as_sync;
+
+static void as_sync_stub(void *va, size_t size, unsigned int prot)
+{
+	struct as_sync *s = &as_sync;
+	phys_addr_t hpa;
+
+	if (s->calls < AS_SYNC_MAX) {
+		s->va[s->calls] = va;
+		s->size[s->calls] = size;
+	}
+	s->calls++;
+	s->bytes += size;
+	if (prot & AXAS_PROT_EXEC)
+		s->exec++;
+	if (s->as)
+		KUNIT_EXPECT_EQ_MSG(s->test, axas_translate(s->as, s->gpa, &hpa),
+				    -ENOENT, "leaf visible before its CMO");
+}
+
+static void as_sync_reset(struct kunit *test)
+{
+	memset(&as_sync, 0, sizeof(as_sync));
+	as_sync.test = test;
+}
+
+/* Call @i mapped the frame @gpa translates to, @size bytes long. */
+static void as_sync_expect(struct kunit *test, struct axas *as,
+			   unsigned int i, u64 gpa, size_t size)
+{
+	KUNIT_ASSERT_LT(test, i, AS_SYNC_MAX);
+	KUNIT_EXPECT_EQ_MSG(test, virt_to_phys(as_sync.va[i]),
+			    as_xlate(test, as, gpa), "call %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, as_sync.size[i], size, "call %u", i);
+}
+
+/* One CMO per cacheable frame before its leaf is installed, and per write. */
+static void as_test_frame_sync(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 pop = AS_GPA, huge = AS_GPA + SZ_16M, lazy = AS_GPA + SZ_32M;
+	u64 lazy2m = AS_GPA + SZ_64M, lin = AS_GPA + SZ_128M;
+	unsigned int i, rx = AXAS_PROT_READ | AXAS_PROT_EXEC;
+	u8 buf[100] = { 1 };
+
+	as_sync_reset(test);
+	kunit_activate_static_stub(test, axas_frame_sync, as_sync_stub);
+
+	/* Populate: one call per 4 KiB frame, not executable. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, pop, 8 * SZ_4K, AS_RW,
+					     AS_POP), 0);
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 8);
+	KUNIT_EXPECT_EQ(test, as_sync.exec, 0);
+	for (i = 0; i < 8; i++)
+		as_sync_expect(test, as, i, pop + i * SZ_4K, SZ_4K);
+
+	/* Populate with 2 MiB frames, executable: the I-side too. */
+	as_sync_reset(test);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, huge, SZ_4M, AXAS_PROT_RWX,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 2);
+	KUNIT_EXPECT_EQ(test, as_sync.exec, 2);
+	as_sync_expect(test, as, 0, huge, SZ_2M);
+	as_sync_expect(test, as, 1, huge + SZ_2M, SZ_2M);
+
+	/* Faults: one call per installed leaf, before it is visible. */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, 16 * SZ_4K, rx, 0), 0);
+	for (i = 0; i < 3; i++) {
+		as_sync_reset(test);
+		as_sync.as = as;
+		as_sync.gpa = lazy + i * SZ_4K;
+		KUNIT_EXPECT_EQ(test, axas_handle_fault(as, as_sync.gpa + 8,
+							AXAS_PROT_READ),
+				AXAS_FAULT_MAPPED);
+		as_sync.as = NULL;
+		KUNIT_EXPECT_EQ(test, as_sync.calls, 1);
+		KUNIT_EXPECT_EQ(test, as_sync.exec, 1);
+		as_sync_expect(test, as, 0, lazy + i * SZ_4K, SZ_4K);
+	}
+	as_sync_reset(test);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy, AXAS_PROT_EXEC),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 0);
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy2m, SZ_2M, AS_RW,
+					     AS_HUGE), 0);
+	as_sync.as = as;
+	as_sync.gpa = lazy2m;
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy2m + SZ_1M,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_sync.as = NULL;
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 1);
+	KUNIT_EXPECT_EQ(test, as_sync.exec, 0);
+	as_sync_expect(test, as, 0, lazy2m, SZ_2M);
+
+	/* A write: one call per page it touches, for the bytes written. */
+	as_sync_reset(test);
+	KUNIT_EXPECT_EQ(test, axas_write(as, pop + SZ_4K - 30, buf,
+					 sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 2);
+	KUNIT_EXPECT_EQ(test, as_sync.bytes, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, virt_to_phys(as_sync.va[0]),
+			as_xlate(test, as, pop + SZ_4K - 30));
+	KUNIT_EXPECT_EQ(test, virt_to_phys(as_sync.va[1]),
+			as_xlate(test, as, pop + SZ_4K));
+	/* Reads clean nothing. */
+	as_sync_reset(test);
+	KUNIT_EXPECT_EQ(test, axas_read(as, pop, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 0);
+
+	/* Linear memory has no kernel alias axas wrote through. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_2M, AS_HPA, AS_RW,
+					      AXAS_MEM_NORMAL), 0);
+	KUNIT_ASSERT_EQ(test, axas_handle_fault(as, lin, AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, as_sync.calls, 0);
+
+	kunit_deactivate_static_stub(test, axas_frame_sync);
+	as_expect_empty(test, as);
+}
+
+/* Device memory is never executable: X is refused, never encoded. */
+static void as_test_device_noexec(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, nx = AS_GPA + SZ_2M;
+	unsigned int rx = AXAS_PROT_READ | AXAS_PROT_EXEC;
+	struct axas_npt_leaf leaf;
+	struct axas_stats before, after;
+
+	as_stats(as, &before);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA, rx,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA,
+					      AXAS_PROT_EXEC,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_2M, AS_HPA,
+					      AXAS_PROT_RWX,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	as_stats(as, &after);
+	as_expect_same(test, &before, &after);
+	as_expect_unmapped(test, as, gpa);
+
+	/* Without X it maps; protect cannot add X later. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, nx, SZ_2M, AS_HPA, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	as_stats(as, &before);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_4K, AXAS_PROT_RWX),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_2M, rx), -EINVAL);
+	as_stats(as, &after);
+	as_expect_same(test, &before, &after);
+	KUNIT_ASSERT_EQ(test, axas_npt_lookup(&as->npt, nx + SZ_4K, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.prot, AS_RW);
+	KUNIT_EXPECT_EQ(test, leaf.mt, AXAS_MEM_DEVICE);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_4K, AXAS_PROT_READ), 0);
+
+	/* Normal linear memory may be executable. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA, rx,
+					      AXAS_MEM_NORMAL), 0);
+	as_expect_empty(test, as);
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
@@ -2380,6 +2563,8 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_fault_flush, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_nx_huge, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_translate_bounded, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_frame_sync, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_device_noexec, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

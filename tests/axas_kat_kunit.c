@@ -75,9 +75,14 @@ static void kat_check_tables(struct kunit *test,
 
 /*
  * EPT leaves (PTE, and PDE/PDPTE with bit 7): R bit 0, W bit 1, X bit 2;
- * memory type bits 5:3 (WB = 6 -> 0x30, UC = 0); IPAT bit 6 (0x40) with
- * WB only; page size bit 7 (0x80) on 2 MiB / 1 GiB; A bit 8 (0x100)
- * always; D bit 9 (0x200) with W; address bits 51:12.
+ * memory type bits 5:3 (WB = 6 -> 0x30, UC = 0); IPAT bit 6 (0x40) on
+ * every leaf: with WB so the guest's PAT cannot make RAM uncached, with
+ * UC so it cannot make device memory WC (SDM Vol. 3C, "Memory Type Used
+ * for Translated Guest-Physical Addresses": with IPAT clear, the EPT type
+ * combines with the PAT type as an MTRR type does, and UC with WC gives
+ * WC, which allows speculative reads); page size bit 7 (0x80) on 2 MiB /
+ * 1 GiB; A bit 8 (0x100) always; D bit 9 (0x200) with W; address bits
+ * 51:12.
  */
 static const struct kat_leaf kat_ept_leaves[] = {
 	/* PTE: A | IPAT | WB | R */
@@ -90,16 +95,16 @@ static const struct kat_leaf kat_ept_leaves[] = {
 	{ "PTE RX WB",      PA_4K, 0, P_RX,  MT_WB,  0x12345175ULL },
 	/* PTE: D | A | IPAT | WB | X | W | R */
 	{ "PTE RWX WB",     PA_4K, 0, P_RWX, MT_WB,  0x12345377ULL },
-	/* PTE: A | UC | R */
-	{ "PTE R UC",       PA_4K, 0, P_R,   MT_DEV, 0x12345101ULL },
-	/* PTE: A | UC | X */
-	{ "PTE X UC",       PA_4K, 0, P_X,   MT_DEV, 0x12345104ULL },
-	/* PTE: D | A | UC | W | R */
-	{ "PTE RW UC",      PA_4K, 0, P_RW,  MT_DEV, 0x12345303ULL },
-	/* PTE: A | UC | X | R */
-	{ "PTE RX UC",      PA_4K, 0, P_RX,  MT_DEV, 0x12345105ULL },
-	/* PTE: D | A | UC | X | W | R */
-	{ "PTE RWX UC",     PA_4K, 0, P_RWX, MT_DEV, 0x12345307ULL },
+	/* PTE: A | IPAT | UC | R */
+	{ "PTE R UC",       PA_4K, 0, P_R,   MT_DEV, 0x12345141ULL },
+	/* PTE: A | IPAT | UC | X */
+	{ "PTE X UC",       PA_4K, 0, P_X,   MT_DEV, 0x12345144ULL },
+	/* PTE: D | A | IPAT | UC | W | R */
+	{ "PTE RW UC",      PA_4K, 0, P_RW,  MT_DEV, 0x12345343ULL },
+	/* PTE: A | IPAT | UC | X | R */
+	{ "PTE RX UC",      PA_4K, 0, P_RX,  MT_DEV, 0x12345145ULL },
+	/* PTE: D | A | IPAT | UC | X | W | R */
+	{ "PTE RWX UC",     PA_4K, 0, P_RWX, MT_DEV, 0x12345347ULL },
 	/* 2M PDE: A | PS | IPAT | WB | R */
 	{ "PDE2M R WB",     PA_2M, 1, P_R,   MT_WB,  0x402001f1ULL },
 	/* 2M PDE: A | PS | IPAT | WB | X */
@@ -110,16 +115,16 @@ static const struct kat_leaf kat_ept_leaves[] = {
 	{ "PDE2M RX WB",    PA_2M, 1, P_RX,  MT_WB,  0x402001f5ULL },
 	/* 2M PDE: D | A | PS | IPAT | WB | X | W | R */
 	{ "PDE2M RWX WB",   PA_2M, 1, P_RWX, MT_WB,  0x402003f7ULL },
-	/* 2M PDE: A | PS | UC | R */
-	{ "PDE2M R UC",     PA_2M, 1, P_R,   MT_DEV, 0x40200181ULL },
-	/* 2M PDE: A | PS | UC | X */
-	{ "PDE2M X UC",     PA_2M, 1, P_X,   MT_DEV, 0x40200184ULL },
-	/* 2M PDE: D | A | PS | UC | W | R */
-	{ "PDE2M RW UC",    PA_2M, 1, P_RW,  MT_DEV, 0x40200383ULL },
-	/* 2M PDE: A | PS | UC | X | R */
-	{ "PDE2M RX UC",    PA_2M, 1, P_RX,  MT_DEV, 0x40200185ULL },
-	/* 2M PDE: D | A | PS | UC | X | W | R */
-	{ "PDE2M RWX UC",   PA_2M, 1, P_RWX, MT_DEV, 0x40200387ULL },
+	/* 2M PDE: A | PS | IPAT | UC | R */
+	{ "PDE2M R UC",     PA_2M, 1, P_R,   MT_DEV, 0x402001c1ULL },
+	/* 2M PDE: A | PS | IPAT | UC | X */
+	{ "PDE2M X UC",     PA_2M, 1, P_X,   MT_DEV, 0x402001c4ULL },
+	/* 2M PDE: D | A | PS | IPAT | UC | W | R */
+	{ "PDE2M RW UC",    PA_2M, 1, P_RW,  MT_DEV, 0x402003c3ULL },
+	/* 2M PDE: A | PS | IPAT | UC | X | R */
+	{ "PDE2M RX UC",    PA_2M, 1, P_RX,  MT_DEV, 0x402001c5ULL },
+	/* 2M PDE: D | A | PS | IPAT | UC | X | W | R */
+	{ "PDE2M RWX UC",   PA_2M, 1, P_RWX, MT_DEV, 0x402003c7ULL },
 	/* 1G PDPTE: A | PS | IPAT | WB | R */
 	{ "PDPTE1G R WB",   PA_1G, 2, P_R,   MT_WB,  0x1c00001f1ULL },
 	/* 1G PDPTE: A | PS | IPAT | WB | X */
@@ -130,22 +135,22 @@ static const struct kat_leaf kat_ept_leaves[] = {
 	{ "PDPTE1G RX WB",  PA_1G, 2, P_RX,  MT_WB,  0x1c00001f5ULL },
 	/* 1G PDPTE: D | A | PS | IPAT | WB | X | W | R */
 	{ "PDPTE1G RWX WB", PA_1G, 2, P_RWX, MT_WB,  0x1c00003f7ULL },
-	/* 1G PDPTE: A | PS | UC | R */
-	{ "PDPTE1G R UC",   PA_1G, 2, P_R,   MT_DEV, 0x1c0000181ULL },
-	/* 1G PDPTE: A | PS | UC | X */
-	{ "PDPTE1G X UC",   PA_1G, 2, P_X,   MT_DEV, 0x1c0000184ULL },
-	/* 1G PDPTE: D | A | PS | UC | W | R */
-	{ "PDPTE1G RW UC",  PA_1G, 2, P_RW,  MT_DEV, 0x1c0000383ULL },
-	/* 1G PDPTE: A | PS | UC | X | R */
-	{ "PDPTE1G RX UC",  PA_1G, 2, P_RX,  MT_DEV, 0x1c0000185ULL },
-	/* 1G PDPTE: D | A | PS | UC | X | W | R */
-	{ "PDPTE1G RWX UC", PA_1G, 2, P_RWX, MT_DEV, 0x1c0000387ULL },
+	/* 1G PDPTE: A | PS | IPAT | UC | R */
+	{ "PDPTE1G R UC",   PA_1G, 2, P_R,   MT_DEV, 0x1c00001c1ULL },
+	/* 1G PDPTE: A | PS | IPAT | UC | X */
+	{ "PDPTE1G X UC",   PA_1G, 2, P_X,   MT_DEV, 0x1c00001c4ULL },
+	/* 1G PDPTE: D | A | PS | IPAT | UC | W | R */
+	{ "PDPTE1G RW UC",  PA_1G, 2, P_RW,  MT_DEV, 0x1c00003c3ULL },
+	/* 1G PDPTE: A | PS | IPAT | UC | X | R */
+	{ "PDPTE1G RX UC",  PA_1G, 2, P_RX,  MT_DEV, 0x1c00001c5ULL },
+	/* 1G PDPTE: D | A | PS | IPAT | UC | X | W | R */
+	{ "PDPTE1G RWX UC", PA_1G, 2, P_RWX, MT_DEV, 0x1c00003c7ULL },
 	/* PTE at the top 4K frame, bits 51:12 all set: D A IPAT WB W R */
 	{ "PTE max PA",    0x000ffffffffff000ULL, 0, P_RW, MT_WB,
 	  0x000ffffffffff373ULL },
-	/* 2M PDE at the top 2M frame: bits 51:21; A PS UC X R */
+	/* 2M PDE at the top 2M frame: bits 51:21; A PS IPAT UC X R */
 	{ "PDE2M max PA",  0x000fffffffe00000ULL, 1, P_RX, MT_DEV,
-	  0x000fffffffe00185ULL },
+	  0x000fffffffe001c5ULL },
 	/* 1G PDPTE at the top 1G frame: bits 51:30; A PS IPAT WB X */
 	{ "PDPTE1G max PA", 0x000fffffc0000000ULL, 2, P_X, MT_WB,
 	  0x000fffffc00001f4ULL },
@@ -692,12 +697,12 @@ struct kat_walk {
 static const struct kat_walk kat_walks[] = {
 	/*
 	 * EPT tables A | X | W | R; PTE A | IPAT | WB | X | R; PDE D | A |
-	 * PS | UC | W | R; PDPTE A | PS | IPAT | WB | R.
+	 * PS | IPAT | UC | W | R; PDPTE A | PS | IPAT | WB | R.
 	 */
 	{ &axas_npt_x86_ept4, 0, GENMASK_ULL(51, 12), 0x107ULL,
-	  0x12345175ULL, 0x40200383ULL, 0x1c00001f1ULL },
+	  0x12345175ULL, 0x402003c3ULL, 0x1c00001f1ULL },
 	{ &axas_npt_x86_ept5, 0, GENMASK_ULL(51, 12), 0x107ULL,
-	  0x12345175ULL, 0x40200383ULL, 0x1c00001f1ULL },
+	  0x12345175ULL, 0x402003c3ULL, 0x1c00001f1ULL },
 	/*
 	 * Stage 2 (IPA 40, start level 1): tables 0b11; page AF | SH IS |
 	 * S2AP R | Normal WB | 0b11; L2 block XN | AF | S2AP RW |

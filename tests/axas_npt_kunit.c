@@ -258,11 +258,11 @@ static void npt_expect_known_bits(struct kunit *test,
 		/* RW, WB (6 << 3), IPAT, A, D */
 		KUNIT_EXPECT_EQ(test, fmt->mk_leaf(0x1000, 0, NPT_RW,
 						   AXAS_MEM_NORMAL), 0x1373);
-		/* RX, UC, PS, A */
+		/* RX, UC, IPAT, PS, A */
 		KUNIT_EXPECT_EQ(test, fmt->mk_leaf(SZ_2M, 1, AXAS_PROT_READ |
 						   AXAS_PROT_EXEC,
 						   AXAS_MEM_DEVICE),
-				SZ_2M | 0x185);
+				SZ_2M | 0x1c5);
 		KUNIT_EXPECT_EQ(test, fmt->mk_table(0x5000), 0x5107);
 		break;
 	case AXAS_FORMAT_ARM64_S2:
