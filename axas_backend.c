@@ -105,6 +105,7 @@ static bool axas_frames_reserve_one(struct axas *as)
 			       READ_ONCE(as->frames_settled) != settled);
 	}
 }
+
 /**
  * axas_frame_sync() - make bytes written through the kernel visible to a
  *		       guest that reads memory past the caches
