@@ -91,7 +91,21 @@ struct axas *axas_create(const struct axas_params *params)
 	if (!as)
 		return ERR_PTR(-ENOMEM);
 	init_rwsem(&as->lock);
-	mt_init_flags(&as->regions, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN);
+	/*
+	 * The flags of the mm's VMA tree (MM_MT_FLAGS). ALLOC_RANGE is not
+	 * for gap search: it makes internal nodes maple_arange_64, whose
+	 * metadata has its own field. 6.12's destroy walk of a dead subtree
+	 * in RCU mode (mt_destroy_walk(free = false), run by __mt_destroy()
+	 * and by stores that replace nodes) first rewrites a leaf parent's
+	 * slots as untyped node pointers, then mt_clear_meta() on the
+	 * subtree's top: on a full maple_range_64 node it no longer sees slot
+	 * 15 as a child and zeroes its low 16 bits as "metadata", and the
+	 * RCU callback frees that bogus pointer. With a region tree of 16
+	 * leaves under a full root (119-127 holes in one region) that was a
+	 * host crash on close or on one large unmap.
+	 */
+	mt_init_flags(&as->regions, MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU |
+		      MT_FLAGS_LOCK_EXTERN);
 	mt_set_external_lock(&as->regions, &as->lock);
 	kref_init(&as->ref);
 	as->base = params->base;

@@ -2535,10 +2535,61 @@ static void as_test_device_noexec(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+
+/*
+ * One lazy 64 MiB region with @holes single pages unmapped at 8 KiB
+ * steps, in a fresh address space; then one large unmap (@big) or the
+ * last reference dropped. 119-127 holes used to leave a region tree
+ * whose destroy freed a bogus maple node (see axas_create()).
+ */
+static void as_holes_once(struct kunit *test, unsigned int holes, bool big)
+{
+	struct axas_params params = {};
+	struct axas_stats st;
+	struct axas *as;
+	unsigned int k;
+
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_64M, AS_RW, 0), 0);
+	for (k = 0; k < holes; k++)
+		KUNIT_ASSERT_EQ(test, axas_unmap(as, AS_GPA + SZ_4K + k * SZ_8K,
+						 SZ_4K), 0);
+	axas_get_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, holes + 1);
+	if (big) {
+		KUNIT_EXPECT_EQ(test, axas_unmap(as, AS_GPA, SZ_64M), 0);
+		axas_get_stats(as, &st);
+		KUNIT_EXPECT_EQ(test, st.regions, 0);
+	}
+	axas_put(as);
+	/* The tree's nodes are freed by RCU callbacks: run them now. */
+	rcu_barrier();
+}
+
+/* Every hole count from 1 to 300, then in steps to a few thousand. */
+static void as_test_region_holes(struct kunit *test)
+{
+	static const unsigned int more[] = { 320, 384, 448, 512, 640, 768,
+					     1024, 1536, 2048, 3072 };
+	unsigned int n, i;
+
+	for (n = 1; n <= 300; n++) {
+		as_holes_once(test, n, false);
+		as_holes_once(test, n, true);
+		cond_resched();
+	}
+	for (i = 0; i < ARRAY_SIZE(more); i++) {
+		as_holes_once(test, more[i], false);
+		as_holes_once(test, more[i], true);
+	}
+}
+
 static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
 	KUNIT_CASE(as_test_create_enospc),
+	KUNIT_CASE_SLOW(as_test_region_holes),
 	KUNIT_CASE_PARAM(as_test_root_info, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_linear_translate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_linear_rw, as_gen_params),
