@@ -13,6 +13,7 @@
 #include <linux/axas.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
+#include <linux/ioport.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -283,6 +284,76 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
 	return ret;
 }
 
+/* walk_iomem_res_desc() callback: extend the covered prefix, or stop. */
+static int axas_hpa_cover_one(struct resource *res, void *arg)
+{
+	u64 *next = arg;
+
+	/* Matches come in address order, clipped to the range. */
+	if (res->start > *next)
+		return 1;
+	*next = res->end + 1;
+	return 0;
+}
+
+/* Does every byte of [@hpa, @hpa + @size) lie in a resource of this kind? */
+static bool axas_hpa_covered(phys_addr_t hpa, u64 size, unsigned long flags,
+			     unsigned long desc)
+{
+	u64 next = hpa;
+
+	walk_iomem_res_desc(desc, flags, hpa, hpa + size - 1, &next,
+			    axas_hpa_cover_one);
+	return next > hpa + size - 1;
+}
+
+/**
+ * axas_linear_memtype_ok() - may this host range be mapped with this type
+ * @hpa:	First host-physical address, 4 KiB aligned.
+ * @size:	Size, non-zero; the range ends within the format's output
+ *		width.
+ * @mt:		%AXAS_MEM_NORMAL or %AXAS_MEM_DEVICE.
+ *
+ * The guest's memory type must agree with the host's, or the same bytes
+ * are reached with mismatched attributes: an uncached alias beside the
+ * kernel's cacheable one (stale or lost data), or cacheable, speculative
+ * access to device registers, which may have side effects on reads. The
+ * host's view is its resource tree (/proc/iomem), as KVM derives the type
+ * from the host: arm64 maps every pfn that is not kernel memory as
+ * device, x86 gives MMIO pfns UC.
+ *
+ * - System RAM (%IORESOURCE_SYSTEM_RAM): normal only; device memory would
+ *   alias the kernel's cacheable linear map.
+ * - Persistent memory (%IORESOURCE_MEM with %IORES_DESC_PERSISTENT_MEMORY
+ *   or %IORES_DESC_PERSISTENT_MEMORY_LEGACY), all of the range in one
+ *   such resource kind: normal or device.
+ * - Anything else (MMIO, reserved ranges, holes): device only.
+ *
+ * A range that mixes System RAM with anything else fits no single type
+ * and is refused either way. region_intersects() answers "any System
+ * RAM?"; "all of it?" needs the resources themselves, since
+ * region_intersects() counts a range of RAM and a hole as wholly RAM.
+ *
+ * Context: Process context (takes the resource lock).
+ * Return: true if @mt fits every byte of the range.
+ */
+VISIBLE_IF_KUNIT bool axas_linear_memtype_ok(phys_addr_t hpa, u64 size,
+					     enum axas_memtype mt)
+{
+	if (region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return mt == AXAS_MEM_NORMAL &&
+		       axas_hpa_covered(hpa, size, IORESOURCE_SYSTEM_RAM,
+					IORES_DESC_NONE);
+	if (mt == AXAS_MEM_DEVICE)
+		return true;
+	return axas_hpa_covered(hpa, size, IORESOURCE_MEM,
+				IORES_DESC_PERSISTENT_MEMORY) ||
+	       axas_hpa_covered(hpa, size, IORESOURCE_MEM,
+				IORES_DESC_PERSISTENT_MEMORY_LEGACY);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_linear_memtype_ok);
+
 /**
  * axas_map_linear() - map a fixed host-physical range
  * @as:		The address space.
@@ -296,19 +367,24 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
  * Map [@gpa, @gpa + @size) to [@hpa, @hpa + @size) at once, with the
  * largest blocks the alignment of @gpa, @hpa and @size allows. axas never
  * frees the host memory; the caller keeps it valid until it is unmapped.
- * Unlike %AXAS_MAP_LINEAR, this does not check what the host range is: a
- * kernel caller may map RAM it owns. axas_read() and axas_write() never
- * access a linear region (the caller has its own mapping of it). Device
- * memory is never executable: %AXAS_PROT_EXEC with %AXAS_MEM_DEVICE is
- * refused.
+ * Unlike %AXAS_MAP_LINEAR, this does not refuse System RAM: a kernel
+ * caller may map RAM it owns. axas_read() and axas_write() never access a
+ * linear region (the caller has its own mapping of it).
+ *
+ * @mt must match what the host range is (axas_linear_memtype_ok()):
+ * System RAM is normal memory, persistent memory either, everything else
+ * (MMIO, holes) device memory; a range mixing RAM with anything else is
+ * refused. Device memory is never executable: %AXAS_PROT_EXEC with
+ * %AXAS_MEM_DEVICE is refused.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.
- * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt, or for
- * execute on device memory; -ERANGE outside the window or for an HPA
- * range beyond the format's output width; -EEXIST when the range
- * overlaps a region; -ENOMEM (also the table page limit); -EINTR on a
- * fatal signal while waiting for the lock. On error nothing changed.
+ * Return: 0; -EINVAL for a bad alignment, size, @prot or @mt, for execute
+ * on device memory, or for an @mt the host range does not have (checked
+ * after the ranges); -ERANGE outside the window or for an HPA range
+ * beyond the format's output width; -EEXIST when the range overlaps a
+ * region; -ENOMEM (also the table page limit); -EINTR on a fatal signal
+ * while waiting for the lock. On error nothing changed.
  */
 int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		    unsigned int prot, enum axas_memtype mt)
@@ -327,6 +403,8 @@ int axas_map_linear(struct axas *as, u64 gpa, u64 size, phys_addr_t hpa,
 		return -EINVAL;
 	if ((u64)hpa + size > BIT_ULL(as->npt.fmt->oa_bits))
 		return -ERANGE;
+	if (!axas_linear_memtype_ok(hpa, size, mt))
+		return -EINVAL;
 
 	return axas_add_region(as, &(struct axas_region){
 		.start		= gpa,

@@ -151,6 +151,8 @@ void axas_free_frames(struct list_head *frames);
 #if IS_ENABLED(CONFIG_KUNIT)
 long axas_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int axas_linear_hpa_allowed(phys_addr_t hpa, u64 size);
+bool axas_linear_memtype_ok(phys_addr_t hpa, u64 size,
+			    enum axas_memtype mt);
 extern unsigned int axas_id_max;
 #endif
 

@@ -11,6 +11,7 @@
 #include <linux/completion.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -31,8 +32,19 @@
 #define AS_HUGE		AXAS_MAP_ALLOC_HUGE
 /* Where the tests put regions: low enough for every width. */
 #define AS_GPA		((u64)SZ_1G)
-/* A fake host-physical range for linear maps that are never accessed. */
-#define AS_HPA		((phys_addr_t)SZ_2G)
+/*
+ * A host-physical range for device linear maps that are never accessed:
+ * claimed by the suite (as_suite_init()), so it is no System RAM and
+ * nothing else appears there; 1 GiB aligned, so every block size fits.
+ */
+#define AS_HPA_SIZE	((u64)SZ_2G)
+
+static struct resource as_mmio = {
+	.name	= "axas-kunit-mmio",
+	.flags	= IORESOURCE_MEM,
+};
+
+static phys_addr_t as_hpa;
 
 struct as_param {
 	enum axas_format format;
@@ -172,6 +184,63 @@ static void as_test_exit(struct kunit *test)
 	ctx->as = NULL;
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, as_sec_pages(), ctx->sec_start);
+}
+
+/* Claim the device range the linear maps of every test point at. */
+static int as_suite_init(struct kunit_suite *suite)
+{
+	int ret;
+
+	/* Below every format's output width (48 bits at least). */
+	ret = allocate_resource(&iomem_resource, &as_mmio, AS_HPA_SIZE, 0,
+				BIT_ULL(40) - 1, SZ_1G, NULL, NULL);
+	if (ret)
+		return ret;
+	as_hpa = as_mmio.start;
+	return 0;
+}
+
+static void as_suite_exit(struct kunit_suite *suite)
+{
+	if (as_mmio.parent)
+		release_resource(&as_mmio);
+}
+
+static void as_folio_put_action(void *folio)
+{
+	folio_put(folio);
+}
+
+/*
+ * System RAM for normal linear maps: 2^@order zeroed pages, naturally
+ * aligned, freed when the test ends (after its address space is gone:
+ * actions run after the exit function).
+ */
+static phys_addr_t as_ram(struct kunit *test, unsigned int order)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, order);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							as_folio_put_action,
+							folio), 0);
+	return PFN_PHYS(folio_pfn(folio));
+}
+
+/*
+ * A hole of @size bytes, @size aligned: a free range of the resource tree
+ * (claimed to find it, then released again).
+ */
+static phys_addr_t as_hole(struct kunit *test, u64 size)
+{
+	struct resource res = { .name = "axas-kunit-hole",
+				.flags = IORESOURCE_MEM };
+
+	KUNIT_ASSERT_EQ(test, allocate_resource(&iomem_resource, &res, size, 0,
+						BIT_ULL(40) - 1, size, NULL,
+						NULL), 0);
+	release_resource(&res);
+	return res.start;
 }
 
 /* Replace the test's address space by one with a frame limit. */
@@ -392,8 +461,8 @@ static void as_test_create_errors(struct kunit *test)
 					     0), -ERANGE);
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, 2 * AS_GPA - SZ_4K, SZ_8K,
 					     AS_RW, 0), -ERANGE);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, 2 * AS_GPA, SZ_4K, AS_HPA,
-					      AS_RW, AXAS_MEM_NORMAL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, 2 * AS_GPA, SZ_4K, as_hpa,
+					      AS_RW, AXAS_MEM_DEVICE), -ERANGE);
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA, SZ_4K, AS_RW, 0), 0);
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, 2 * AS_GPA - SZ_4K, SZ_4K,
 					     AS_RW, 0), 0);
@@ -500,22 +569,22 @@ static void as_test_linear_translate(struct kunit *test)
 	struct axas_stats st;
 	phys_addr_t hpa;
 
-	KUNIT_ASSERT_EQ(test, axas_map_linear(as, AS_GPA, size, AS_HPA, AS_RW,
-					      AXAS_MEM_NORMAL), 0);
-	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + 42), AS_HPA + 42);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, AS_GPA, size, as_hpa, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + 42), as_hpa + 42);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + SZ_1G + 42),
-			AS_HPA + SZ_1G + 42);
+			as_hpa + SZ_1G + 42);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + SZ_1G + SZ_2M + 42),
-			AS_HPA + SZ_1G + SZ_2M + 42);
+			as_hpa + SZ_1G + SZ_2M + 42);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + size - 1),
-			AS_HPA + size - 1);
+			as_hpa + size - 1);
 	as_expect_unmapped(test, as, AS_GPA - 1);
 	as_expect_unmapped(test, as, AS_GPA + size);
 	KUNIT_EXPECT_EQ(test, axas_translate(as, as_top(test), &hpa), -ERANGE);
 
 	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, AS_GPA + 42, &hpa,
 						   &len), 0);
-	KUNIT_EXPECT_EQ(test, hpa, AS_HPA + 42);
+	KUNIT_EXPECT_EQ(test, hpa, as_hpa + 42);
 	KUNIT_EXPECT_EQ(test, len, size - 42);
 
 	as_stats(as, &st);
@@ -527,14 +596,14 @@ static void as_test_linear_translate(struct kunit *test)
 
 	/* GPA and HPA in different 2 MiB phases: 4 KiB leaves only. */
 	KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa2 + SZ_4K, SZ_4M,
-					      AS_HPA + SZ_8K, AXAS_PROT_READ,
-					      AXAS_MEM_NORMAL), 0);
+					      as_hpa + SZ_8K, AXAS_PROT_READ,
+					      AXAS_MEM_DEVICE), 0);
 	as_stats(as, &st);
 	KUNIT_EXPECT_EQ(test, st.leaves_4k, 1 + SZ_4M / SZ_4K);
 	KUNIT_EXPECT_EQ(test, st.leaves_2m, 1);
 	KUNIT_EXPECT_EQ(test, st.regions, 2);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa2 + SZ_2M + 42),
-			AS_HPA + SZ_8K + SZ_2M - SZ_4K + 42);
+			as_hpa + SZ_8K + SZ_2M - SZ_4K + 42);
 	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, gpa2 + SZ_4K + 8, &hpa,
 						   &len), 0);
 	KUNIT_EXPECT_EQ(test, len, SZ_4M - 8);
@@ -556,17 +625,18 @@ static void as_free_pages_action(void *page)
 }
 
 /*
- * Linear regions over real pages: translation reaches them, guest
- * read/write never does (axas never kmaps memory it does not own: it may
- * be absent from the direct map), and a refused access copies nothing.
+ * Linear regions over real pages (normal memory) and over device memory:
+ * translation reaches them, guest read/write never does (axas never kmaps
+ * memory it does not own: it may be absent from the direct map), and a
+ * refused access copies nothing.
  */
 static void as_test_linear_rw(struct kunit *test)
 {
 	struct as_ctx *ctx = test->priv;
 	struct axas *as = ctx->as;
 	u64 gpa = AS_GPA + SZ_1M;
+	phys_addr_t pa, hpa;
 	struct page *page;
-	phys_addr_t pa;
 	u8 buf[64], *va;
 	unsigned int mt;
 
@@ -580,9 +650,10 @@ static void as_test_linear_rw(struct kunit *test)
 	memset(va, 0x5a, 2 * PAGE_SIZE);
 
 	for (mt = AXAS_MEM_NORMAL; mt <= AXAS_MEM_DEVICE; mt++) {
-		KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa, SZ_8K, pa, AS_RW,
-						      mt), 0);
-		KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa + 42), pa + 42);
+		hpa = mt == AXAS_MEM_NORMAL ? pa : as_hpa;
+		KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa, SZ_8K, hpa,
+						      AS_RW, mt), 0);
+		KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa + 42), hpa + 42);
 		memset(buf, 0xee, sizeof(buf));
 		KUNIT_EXPECT_EQ(test, axas_read(as, gpa + SZ_4K - 27, buf, 61,
 						0), -EOPNOTSUPP);
@@ -837,17 +908,20 @@ static void as_test_map_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_16K, SZ_16K, AS_RW,
 					     AS_POP), -EEXIST);
 	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_32K - SZ_4K, SZ_8K,
-					      AS_HPA, AS_RW, AXAS_MEM_NORMAL),
+					      as_hpa, AS_RW, AXAS_MEM_DEVICE),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa - SZ_1M, SZ_2M, AS_HPA,
-					      AS_RW, AXAS_MEM_NORMAL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa - SZ_1M, SZ_2M, as_hpa,
+					      AS_RW, AXAS_MEM_DEVICE), -EEXIST);
 
-	/* Out of the window (here: the format's width): -ERANGE. */
+	/*
+	 * Out of the window (here: the format's width): -ERANGE, before the
+	 * memory type is looked at (normal memory is no device range).
+	 */
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, top, SZ_4K, AS_RW, 0),
 			-ERANGE);
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, top - SZ_4K, SZ_8K, AS_RW, 0),
 			-ERANGE);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, top - SZ_4K, SZ_8K, AS_HPA,
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, top - SZ_4K, SZ_8K, as_hpa,
 					      AS_RW, AXAS_MEM_NORMAL), -ERANGE);
 	/* An HPA range beyond the format's output width: -ERANGE. */
 	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_4M, SZ_4K,
@@ -876,17 +950,17 @@ static void as_test_map_errors(struct kunit *test)
 					     AXAS_PROT_WRITE, AS_POP), -EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K,
 					     AXAS_PROT_WRITE, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, AS_HPA,
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, as_hpa,
 					      AXAS_PROT_WRITE,
-					      AXAS_MEM_NORMAL), -EINVAL);
+					      AXAS_MEM_DEVICE), -EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K,
-					      AS_HPA + 8, AS_RW,
-					      AXAS_MEM_NORMAL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, AS_HPA,
+					      as_hpa + 8, AS_RW,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, as_hpa,
 					      AS_RW, 2), -EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_8K,
 					      -(phys_addr_t)SZ_4K, AS_RW,
-					      AXAS_MEM_NORMAL), -EINVAL);
+					      AXAS_MEM_DEVICE), -EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_1M, SZ_4K, AS_RW,
 					     BIT(5)), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 1, SZ_4K), -EINVAL);
@@ -992,15 +1066,15 @@ static void as_test_unmap_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, as_check_pat(buf, huge + SZ_2M - 16, 16, 8), -1);
 
 	/* Linear pieces keep their offset. */
-	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_4M, AS_HPA, AS_RW,
-					      AXAS_MEM_NORMAL), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_4M, as_hpa, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
 	KUNIT_EXPECT_EQ(test, axas_unmap(as, lin + SZ_2M + SZ_4K, SZ_4K), 0);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_2M + 42),
-			AS_HPA + SZ_2M + 42);
+			as_hpa + SZ_2M + 42);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_2M + SZ_8K + 42),
-			AS_HPA + SZ_2M + SZ_8K + 42);
+			as_hpa + SZ_2M + SZ_8K + 42);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_4M - 1),
-			AS_HPA + SZ_4M - 1);
+			as_hpa + SZ_4M - 1);
 	as_expect_unmapped(test, as, lin + SZ_2M + SZ_4K);
 
 	/* A never-faulted lazy region splits as well. */
@@ -1198,7 +1272,7 @@ static void as_test_rw_steps(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, x, SZ_8K, AXAS_PROT_READ,
 					     AS_POP), 0);
 	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, y, SZ_8K, AS_RW, 0), 0);
-	KUNIT_ASSERT_EQ(test, axas_map_linear(as, d, SZ_4K, AS_HPA, AS_RW,
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, d, SZ_4K, as_hpa, AS_RW,
 					      AXAS_MEM_DEVICE), 0);
 	as_stats(as, &before);
 
@@ -1377,7 +1451,7 @@ static void as_test_table_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, AS_GPA + SZ_32M, SZ_8M,
 					     AS_RW, AS_POP), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, axas_map_linear(as, AS_GPA + SZ_64M, SZ_4M,
-					      AS_HPA + SZ_4K, AS_RW,
+					      as_hpa + SZ_4K, AS_RW,
 					      AXAS_MEM_DEVICE), -ENOMEM);
 	as_stats(as, &st);
 	as_expect_same(test, &before, &st);
@@ -1747,8 +1821,8 @@ static void as_test_fail_nth_linear(struct kunit *test)
 	as_stats(as, &before);
 	for (n = 1; n <= AS_FAIL_MAX; n++) {
 		axas_kunit_fail_nth(test, n);
-		ret = axas_map_linear(as, AS_GPA, size, AS_HPA, AS_RW,
-				      AXAS_MEM_NORMAL);
+		ret = axas_map_linear(as, AS_GPA, size, as_hpa, AS_RW,
+				      AXAS_MEM_DEVICE);
 		axas_kunit_fail_nth(test, 0);
 		if (!ret)
 			break;
@@ -1762,7 +1836,7 @@ static void as_test_fail_nth_linear(struct kunit *test)
 	/* At least one table allocation was needed, and failed. */
 	KUNIT_EXPECT_GT(test, n, 1);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + size - 1),
-			AS_HPA + size - 1);
+			as_hpa + size - 1);
 	as_stats(as, &st);
 	KUNIT_EXPECT_EQ(test, st.regions, 2);
 	as_expect_empty(test, as);
@@ -1876,7 +1950,7 @@ static void as_test_destroy(struct kunit *test)
 						AXAS_PROT_READ),
 			AXAS_FAULT_MAPPED);
 	KUNIT_ASSERT_EQ(test, axas_map_linear(as, AS_GPA + SZ_1G, SZ_1G,
-					      AS_HPA, AS_RW, AXAS_MEM_NORMAL),
+					      as_hpa, AS_RW, AXAS_MEM_DEVICE),
 			0);
 	KUNIT_EXPECT_EQ(test, axas_unmap(as, AS_GPA + SZ_2M + SZ_1M, SZ_4K),
 			0);
@@ -1888,7 +1962,7 @@ static void as_test_destroy(struct kunit *test)
 	axas_get(as);
 	axas_put(as);
 	KUNIT_EXPECT_EQ(test, as_xlate(test, as, AS_GPA + SZ_1G + 42),
-			AS_HPA + 42);
+			as_hpa + 42);
 	/* as_test_exit() drops the last reference and checks the tables. */
 }
 
@@ -2257,8 +2331,8 @@ static void as_test_nx_huge(struct kunit *test)
 	u64 lin = AS_GPA + 3 * SZ_2M;
 	int saved = axas_nx_huge_pages;
 	struct axas_stats st;
+	phys_addr_t hpa, ram;
 	struct axas *as;
-	phys_addr_t hpa;
 	u64 len;
 
 	axas_nx_huge_pages = AXAS_NX_HUGE_ON;
@@ -2271,7 +2345,9 @@ static void as_test_nx_huge(struct kunit *test)
 					     AS_POP | AS_HUGE), 0);
 	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, SZ_2M, AXAS_PROT_RWX,
 					     AS_HUGE), 0);
-	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_2M, AS_HPA,
+	/* Executable, so normal memory: a 2 MiB block of RAM. */
+	ram = as_ram(test, get_order(SZ_2M));
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_2M, ram,
 					      AXAS_PROT_READ | AXAS_PROT_EXEC,
 					      AXAS_MEM_NORMAL), 0);
 	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_64K,
@@ -2290,7 +2366,7 @@ static void as_test_nx_huge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, lazy, &hpa, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, SZ_2M);
 	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, lin, &hpa, &len), 0);
-	KUNIT_EXPECT_EQ(test, hpa, AS_HPA);
+	KUNIT_EXPECT_EQ(test, hpa, ram);
 	as_expect_empty(test, as);
 }
 
@@ -2481,9 +2557,9 @@ static void as_test_frame_sync(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axas_read(as, pop, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, as_sync.calls, 0);
 
-	/* Linear memory has no kernel alias axas wrote through. */
-	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_2M, AS_HPA, AS_RW,
-					      AXAS_MEM_NORMAL), 0);
+	/* Linear memory, even RAM, has no kernel alias axas wrote through. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_8K, as_ram(test, 1),
+					      AS_RW, AXAS_MEM_NORMAL), 0);
 	KUNIT_ASSERT_EQ(test, axas_handle_fault(as, lin, AXAS_PROT_READ),
 			AXAS_FAULT_SPURIOUS);
 	KUNIT_EXPECT_EQ(test, as_sync.calls, 0);
@@ -2503,12 +2579,12 @@ static void as_test_device_noexec(struct kunit *test)
 	struct axas_stats before, after;
 
 	as_stats(as, &before);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA, rx,
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, as_hpa, rx,
 					      AXAS_MEM_DEVICE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA,
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, as_hpa,
 					      AXAS_PROT_EXEC,
 					      AXAS_MEM_DEVICE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_2M, AS_HPA,
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_2M, as_hpa,
 					      AXAS_PROT_RWX,
 					      AXAS_MEM_DEVICE), -EINVAL);
 	as_stats(as, &after);
@@ -2516,7 +2592,7 @@ static void as_test_device_noexec(struct kunit *test)
 	as_expect_unmapped(test, as, gpa);
 
 	/* Without X it maps; protect cannot add X later. */
-	KUNIT_ASSERT_EQ(test, axas_map_linear(as, nx, SZ_2M, AS_HPA, AS_RW,
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, nx, SZ_2M, as_hpa, AS_RW,
 					      AXAS_MEM_DEVICE), 0);
 	as_stats(as, &before);
 	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_4K, AXAS_PROT_RWX),
@@ -2529,9 +2605,207 @@ static void as_test_device_noexec(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, leaf.mt, AXAS_MEM_DEVICE);
 	KUNIT_EXPECT_EQ(test, axas_protect(as, nx, SZ_4K, AXAS_PROT_READ), 0);
 
-	/* Normal linear memory may be executable. */
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, AS_HPA, rx,
+	/* Normal linear memory (RAM) may be executable. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, as_ram(test, 0),
+					      rx, AXAS_MEM_NORMAL), 0);
+	as_expect_empty(test, as);
+}
+
+/* walk_iomem_res_desc() callback: a System RAM end followed by no RAM. */
+static int as_ram_end_one(struct resource *res, void *arg)
+{
+	phys_addr_t *end = arg;
+
+	if (resource_size(res) < SZ_4K || !IS_ALIGNED(res->end + 1, SZ_4K) ||
+	    region_intersects(res->end + 1, SZ_4K, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return 0;
+	*end = res->end + 1;
+	return 1;
+}
+
+/*
+ * The first byte past a System RAM range, 4 KiB aligned, where no RAM
+ * follows (a hole or a device); 0 if there is none below 1 TiB.
+ */
+static phys_addr_t as_ram_end(void)
+{
+	phys_addr_t end = 0;
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, 0,
+			    BIT_ULL(40) - 1, &end, as_ram_end_one);
+	return end;
+}
+
+static void as_release_resource_action(void *res)
+{
+	release_resource(res);
+}
+
+/* Claim [@start, @start + @size) as persistent memory of kind @desc. */
+static void as_claim_pmem(struct kunit *test, phys_addr_t start, u64 size,
+			  unsigned long desc)
+{
+	struct resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	res->name = "axas-kunit-pmem";
+	res->flags = IORESOURCE_MEM;
+	res->desc = desc;
+	res->start = start;
+	res->end = start + size - 1;
+	KUNIT_ASSERT_EQ(test, request_resource(&iomem_resource, res), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test,
+						  as_release_resource_action,
+						  res), 0);
+}
+
+/*
+ * axas_linear_memtype_ok(): System RAM is normal memory only, persistent
+ * memory either type, the rest (a device, a hole) device memory only; a
+ * range that changes kind on the way is refused, holes included, which
+ * region_intersects() alone would call RAM (or persistent memory).
+ */
+static void as_test_linear_memtype_ok(struct kunit *test)
+{
+	phys_addr_t ram = as_ram(test, 1), end = as_ram_end();
+	phys_addr_t hole, legacy_end;
+	enum axas_memtype mt;
+
+	KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(ram, SZ_8K,
+						       AXAS_MEM_NORMAL));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(ram, SZ_8K,
+							AXAS_MEM_DEVICE));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(ram + SZ_4K, SZ_4K,
+							AXAS_MEM_DEVICE));
+	/* A claimed device range, large and small. */
+	KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(as_hpa, AS_HPA_SIZE,
+						       AXAS_MEM_DEVICE));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(as_hpa, AS_HPA_SIZE,
+							AXAS_MEM_NORMAL));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(as_hpa + SZ_1G, SZ_4K,
+							AXAS_MEM_NORMAL));
+
+	/*
+	 * An 8 MiB hole: persistent memory [0, 4M) in two resources, legacy
+	 * persistent memory [4M, 6M), nothing in [6M, 8M).
+	 */
+	hole = as_hole(test, SZ_8M);
+	legacy_end = hole + 3 * SZ_2M;
+	KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(hole, SZ_8M,
+						       AXAS_MEM_DEVICE));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(hole, SZ_8M,
+							AXAS_MEM_NORMAL));
+	as_claim_pmem(test, hole, SZ_2M, IORES_DESC_PERSISTENT_MEMORY);
+	as_claim_pmem(test, hole + SZ_2M, SZ_2M, IORES_DESC_PERSISTENT_MEMORY);
+	as_claim_pmem(test, hole + SZ_4M, SZ_2M,
+		      IORES_DESC_PERSISTENT_MEMORY_LEGACY);
+	for (mt = AXAS_MEM_NORMAL; mt <= AXAS_MEM_DEVICE; mt++) {
+		KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(hole, SZ_4M,
+							       mt));
+		KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(hole + SZ_4M,
+							       SZ_2M, mt));
+	}
+	/* Two kinds of persistent memory; the legacy kind and a hole. */
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(hole + SZ_2M, SZ_4M,
+							AXAS_MEM_NORMAL));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(hole + SZ_4M, SZ_4M,
+							AXAS_MEM_NORMAL));
+	KUNIT_EXPECT_FALSE(test, axas_linear_memtype_ok(legacy_end - SZ_4K,
+							SZ_8K,
+							AXAS_MEM_NORMAL));
+	KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(hole + SZ_4M, SZ_4M,
+						       AXAS_MEM_DEVICE));
+
+	/* The end of System RAM: neither type fits a range across it. */
+	if (!end) {
+		kunit_info(test, "no System RAM end followed by no RAM\n");
+		return;
+	}
+	for (mt = AXAS_MEM_NORMAL; mt <= AXAS_MEM_DEVICE; mt++)
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       axas_linear_memtype_ok(end - SZ_4K,
+							      SZ_8K, mt),
+				       "RAM end %pa, type %u", &end, mt);
+	KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(end - SZ_4K, SZ_4K,
+						       AXAS_MEM_NORMAL));
+	KUNIT_EXPECT_TRUE(test, axas_linear_memtype_ok(end, SZ_4K,
+						       AXAS_MEM_DEVICE));
+}
+
+/*
+ * axas_map_linear() refuses a memory type the host range does not have
+ * with -EINVAL, after the range checks and before the overlap check, and
+ * changes nothing; the right type maps.
+ */
+static void as_test_linear_memtype(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	phys_addr_t ram = as_ram(test, 1), end = as_ram_end();
+	phys_addr_t hole = as_hole(test, SZ_2M);
+	u64 gpa = AS_GPA, gpa2 = AS_GPA + SZ_2M;
+	struct axas_stats before, after;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA + SZ_4M, SZ_8K, AS_RW,
+					     AS_POP), 0);
+	as_stats(as, &before);
+	/* RAM as device memory: the kernel's cacheable alias disagrees. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_8K, ram, AS_RW,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, ram + SZ_4K,
+					      AXAS_PROT_READ,
+					      AXAS_MEM_DEVICE), -EINVAL);
+	/* A device range or a hole as normal memory. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_2M, as_hpa, AS_RW,
+					      AXAS_MEM_NORMAL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_4K, hole,
+					      AXAS_PROT_RWX,
+					      AXAS_MEM_NORMAL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_2M, hole,
+					      AXAS_PROT_READ,
+					      AXAS_MEM_NORMAL), -EINVAL);
+	/* Across the end of RAM: neither type. */
+	if (end) {
+		KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_8K,
+						      end - SZ_4K, AS_RW,
+						      AXAS_MEM_NORMAL),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_8K,
+						      end - SZ_4K, AS_RW,
+						      AXAS_MEM_DEVICE),
+				-EINVAL);
+	} else {
+		kunit_info(test, "no System RAM end followed by no RAM\n");
+	}
+	/* Range checks come first, the overlap check after. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, as_top(test), SZ_4K, hole,
+					      AS_RW, AXAS_MEM_NORMAL),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, AS_GPA + SZ_4M, SZ_4K, hole,
+					      AS_RW, AXAS_MEM_NORMAL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, AS_GPA + SZ_4M, SZ_4K, ram,
+					      AS_RW, AXAS_MEM_DEVICE),
+			-EINVAL);
+	as_stats(as, &after);
+	as_expect_same(test, &before, &after);
+	as_expect_unmapped(test, as, gpa);
+	as_expect_unmapped(test, as, gpa + SZ_4K);
+
+	/* The right types map. */
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa, SZ_8K, ram,
+					      AXAS_PROT_RWX,
 					      AXAS_MEM_NORMAL), 0);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa + SZ_4K + 42),
+			ram + SZ_4K + 42);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, gpa2, SZ_2M, hole, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, gpa2 + 42), hole + 42);
+	as_stats(as, &after);
+	KUNIT_EXPECT_EQ(test, after.regions, before.regions + 2);
+	KUNIT_EXPECT_EQ(test, after.leaves_2m, before.leaves_2m + 1);
 	as_expect_empty(test, as);
 }
 
@@ -2616,6 +2890,8 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_translate_bounded, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_frame_sync, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_device_noexec, as_gen_params),
+	KUNIT_CASE(as_test_linear_memtype_ok),
+	KUNIT_CASE_PARAM(as_test_linear_memtype, as_gen_params),
 	KUNIT_CASE_PARAM_ATTR(as_test_concurrency, as_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
@@ -2623,6 +2899,8 @@ static struct kunit_case axas_as_cases[] = {
 
 static struct kunit_suite axas_as_suite = {
 	.name = "axas_as",
+	.suite_init = as_suite_init,
+	.suite_exit = as_suite_exit,
 	.init = as_test_init,
 	.exit = as_test_exit,
 	.test_cases = axas_as_cases,

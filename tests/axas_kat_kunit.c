@@ -12,6 +12,8 @@
 #include <linux/array_size.h>
 #include <linux/bits.h>
 #include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/sizes.h>
 
 #include "axas_npt.h"
@@ -788,7 +790,8 @@ static void kat_walk_written(struct kunit *test)
  */
 static const unsigned int kat_bad_prots[] = { P_W, P_W | P_X, 0, BIT(3) };
 
-static void kat_reject_one(struct kunit *test, const struct axas_npt_fmt *fmt)
+static void kat_reject_one(struct kunit *test, const struct axas_npt_fmt *fmt,
+			   phys_addr_t ram)
 {
 	struct axas_params params = { .format = fmt->id };
 	struct axas *as;
@@ -797,13 +800,13 @@ static void kat_reject_one(struct kunit *test, const struct axas_npt_fmt *fmt)
 
 	as = axas_create(&params);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
-	KUNIT_EXPECT_EQ(test, axas_map_linear(as, 0, SZ_4K, PA_4K, P_R,
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, 0, SZ_4K, ram, P_R,
 					      AXAS_MEM_NORMAL), 0);
 	for (i = 0; i < ARRAY_SIZE(kat_bad_prots); i++) {
 		unsigned int prot = kat_bad_prots[i];
 
 		KUNIT_EXPECT_EQ_MSG(test, axas_map_linear(as, SZ_4K, SZ_4K,
-							  PA_4K, prot,
+							  ram, prot,
 							  AXAS_MEM_NORMAL),
 				    -EINVAL, "%s: prot %#x", fmt->name, prot);
 		KUNIT_EXPECT_EQ_MSG(test, axas_map_alloc(as, SZ_4K, SZ_4K,
@@ -819,14 +822,27 @@ static void kat_reject_one(struct kunit *test, const struct axas_npt_fmt *fmt)
 	axas_put(as);
 }
 
+static void kat_free_page(void *page)
+{
+	__free_page(page);
+}
+
 static void kat_reject_write_only(struct kunit *test)
 {
-	kat_reject_one(test, &axas_npt_x86_ept4);
-	kat_reject_one(test, &axas_npt_x86_ept5);
-	kat_reject_one(test, &axas_npt_arm64_s2);
-	kat_reject_one(test, &axas_npt_riscv_sv39x4);
-	kat_reject_one(test, &axas_npt_riscv_sv48x4);
-	kat_reject_one(test, &axas_npt_riscv_sv57x4);
+	struct page *page = alloc_page(GFP_KERNEL);
+	phys_addr_t ram;
+
+	/* A page of RAM: what a normal linear map may point at. */
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kat_free_page,
+							page), 0);
+	ram = page_to_phys(page);
+	kat_reject_one(test, &axas_npt_x86_ept4, ram);
+	kat_reject_one(test, &axas_npt_x86_ept5, ram);
+	kat_reject_one(test, &axas_npt_arm64_s2, ram);
+	kat_reject_one(test, &axas_npt_riscv_sv39x4, ram);
+	kat_reject_one(test, &axas_npt_riscv_sv48x4, ram);
+	kat_reject_one(test, &axas_npt_riscv_sv57x4, ram);
 }
 
 static struct kunit_case axas_kat_cases[] = {

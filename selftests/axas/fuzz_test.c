@@ -106,7 +106,7 @@ TEST_F_TIMEOUT(axas_as, fuzz, 120)
 		  offsetofend(struct axas_as_info, out_hgatp), 0, E(EINVAL) },
 		{ AXAS_MAP_LINEAR, sizeof(struct axas_map_linear),
 		  offsetofend(struct axas_map_linear, memtype), 0,
-		  /* EPERM: a random HPA in System RAM */
+		  /* EPERM: a random HPA in System RAM; EINVAL: also NORMAL */
 		  E(EINVAL) | E(ERANGE) | E(EEXIST) | E(ENOMEM) | E(EPERM) },
 		{ AXAS_MAP_ALLOC, sizeof(struct axas_map_alloc),
 		  offsetofend(struct axas_map_alloc, __reserved),
@@ -163,6 +163,7 @@ TEST_F_TIMEOUT(axas_as, fuzz, 120)
 		uint32_t *w = (uint32_t *)arg, size, forced = 0;
 		size_t k = fz_rand() % (ARRAY_SIZE(ops) + 1);
 		uint64_t r = fz_rand();
+		bool never_ok = false;
 		unsigned long cmd;
 		int ret;
 
@@ -200,9 +201,19 @@ TEST_F_TIMEOUT(axas_as, fuzz, 120)
 			if (!(r >> 1 & 15))
 				m->hpa |= fz_rand() & 0xfff;
 			m->prot = fz_rand() % 16;
-			/* Never NORMAL: its memory would be copied. */
-			m->memtype = r >> 5 & 7 ? AXAS_MEM_DEVICE :
-				     2 + fz_rand() % 1000;
+			switch (r >> 5 & 7) {
+			case 0:
+				m->memtype = 2 + fz_rand() % 1000;
+				break;
+			case 1:
+				/* Refused where LINEAR_HPA is, a hole. */
+				m->memtype = AXAS_MEM_NORMAL;
+				never_ok = r & 1;
+				break;
+			default:
+				m->memtype = AXAS_MEM_DEVICE;
+				break;
+			}
 			break;
 		}
 		case AXAS_MAP_ALLOC: {
@@ -309,6 +320,8 @@ TEST_F_TIMEOUT(axas_as, fuzz, 120)
 				TH_LOG("call %d: cmd %#lx: unexpected %s", i,
 				       cmd, strerror(-ret));
 		} else {
+			EXPECT_FALSE(never_ok)
+				TH_LOG("call %d: cmd %#lx succeeded", i, cmd);
 			ok++;
 		}
 		if (_metadata->exit_code == KSFT_FAIL)

@@ -116,10 +116,16 @@ TEST_F(axas_as, map_linear)
 	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(self->fd, gpa + SZ_2M, RO));
 	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, gpa, AXAS_PROT_EXEC));
 
-	/* 1 GiB alignment of GPA and HPA gives a 1 GiB leaf (NORMAL). */
+	/*
+	 * 1 GiB alignment of GPA and HPA gives a 1 GiB leaf, device memory
+	 * too (a hole is no normal memory: MAP_LINEAR refuses that type).
+	 */
 	if (self->top >= 4 * SZ_1G && variant->levels >= 3) {
+		EXPECT_EQ(-EINVAL, map_linear(self->fd, 2 * SZ_1G, SZ_1G,
+					      LINEAR_HPA, AXAS_PROT_RWX,
+					      AXAS_MEM_NORMAL));
 		ASSERT_EQ(0, map_linear(self->fd, 2 * SZ_1G, SZ_1G, LINEAR_HPA,
-					AXAS_PROT_RWX, AXAS_MEM_NORMAL));
+					RW, AXAS_MEM_DEVICE));
 		ASSERT_EQ(0, get_stats(self->fd, &st));
 		EXPECT_EQ(1, st.leaves_1g);
 		ASSERT_EQ(0, translate(self->fd, 2 * SZ_1G + 0x123456, &hpa,

@@ -282,6 +282,7 @@ static const struct {
 	{ -EBADF, "EBADF" },
 	{ -EEXIST, "EEXIST" },
 	{ -EOPNOTSUPP, "EOPNOTSUPP" },
+	{ -EINVAL, "EINVAL" },
 };
 
 #define RT_OK		0x001
@@ -294,6 +295,7 @@ static const struct {
 #define RT_EBADF	0x080
 #define RT_EEXIST	0x100
 #define RT_EOPNOTSUPP	0x200
+#define RT_EINVAL	0x400
 
 #define RX		(AXAS_PROT_READ | AXAS_PROT_EXEC)
 
@@ -970,9 +972,10 @@ TEST_F(axas_as, race_unmap_protect)
 /*
  * MAP_LINEAR racing faults in other regions. Two mappers map, split,
  * protect and unmap linear regions of their own (2 MiB blocks, 4 KiB
- * leaves, device memory, a 1 GiB block where the geometry has one) and
- * check each at once: translation to the fixed HPA, the length to the
- * region's end, fault outcomes from its rights. Meanwhile two owners
+ * leaves, a 1 GiB block where the geometry has one; device memory, as
+ * the HPA is a hole: a normal map of it and execute rights are refused
+ * and change nothing) and check each at once: translation to the fixed
+ * HPA, the length to the region's end, fault outcomes from its rights. Meanwhile two owners
  * fault, write and read back their pages of a lazy region in the same
  * 1 GiB, and a prober faults and translates everywhere: a fault in a
  * linear region never maps anything.
@@ -984,15 +987,14 @@ TEST_F(axas_as, race_unmap_protect)
 
 static const struct lm_def {
 	uint64_t gpa, hpa, max;
-	bool device;	/* always device memory: may be READ (EOPNOTSUPP) */
 } lm_defs[] = {
-	{ G0 + 32 * SZ_2M, LINEAR_HPA, 2 * SZ_2M, false },
+	{ G0 + 32 * SZ_2M, LINEAR_HPA, 2 * SZ_2M },
 	/* GPA and HPA 2 MiB apart in alignment: 4 KiB leaves only */
-	{ G0 + 40 * SZ_2M + SZ_4K, LINEAR_HPA + 2 * SZ_4K, 256 * SZ_4K,
-	  false },
-	{ G0 + 48 * SZ_2M, LINEAR_HPA, SZ_64K, true },
+	{ G0 + 40 * SZ_2M + SZ_4K, LINEAR_HPA + 2 * SZ_4K, 256 * SZ_4K },
+	/* the prober READs it (EOPNOTSUPP) */
+	{ G0 + 48 * SZ_2M, LINEAR_HPA, SZ_64K },
 	/* needs three levels and a 4 GiB width (lm_slots) */
-	{ 2 * SZ_1G, LINEAR_HPA, SZ_1G, false },
+	{ 2 * SZ_1G, LINEAR_HPA, SZ_1G },
 };
 
 #define LM_SLOTS	ARRAY_SIZE(lm_defs)
@@ -1002,7 +1004,7 @@ enum {
 };
 
 struct lm_slot {	/* the mapper's model */
-	bool mapped, device;
+	bool mapped;
 	uint64_t len;
 	uint32_t prot;
 };
@@ -1063,10 +1065,8 @@ static void lm_verify(struct rt_thread *t, struct lm *m, unsigned int i)
 	ret = fault(m->fd, gpa, acc);
 	rt_allow(t, gpa, "FAULT on a linear region", ret,
 		 acc & ~s->prot ? RT_PERM : RT_SPURIOUS);
-	if (s->device) {
-		ret = guest_rw(m->fd, false, gpa & ~7ULL, &v, 8, 0);
-		rt_allow(t, gpa, "READ of device memory", ret, RT_EOPNOTSUPP);
-	}
+	ret = guest_rw(m->fd, false, gpa & ~7ULL, &v, 8, 0);
+	rt_allow(t, gpa, "READ of device memory", ret, RT_EOPNOTSUPP);
 }
 
 static void lm_change(struct rt_thread *t, struct lm *m, unsigned int i)
@@ -1092,11 +1092,18 @@ static void lm_change(struct rt_thread *t, struct lm *m, unsigned int i)
 			s->len = SZ_4K * (1 + rt_below(t, d->max / SZ_4K));
 			break;
 		}
-		s->device = d->device || (d->max < SZ_1G && rt_below(t, 2));
-		s->prot = s->device ? RT_PICK(t, RO, RW) :
-				      RT_PICK(t, RO, RW, AXAS_PROT_RWX, RX);
+		if (!rt_below(t, 4)) {
+			/* A hole is no normal memory. */
+			s->prot = RT_PICK(t, RO, RW, AXAS_PROT_RWX, RX);
+			ret = map_linear(m->fd, d->gpa, s->len, d->hpa, s->prot,
+					 AXAS_MEM_NORMAL);
+			rt_allow(t, d->gpa, "MAP_LINEAR of normal memory", ret,
+				 RT_EINVAL);
+			return;
+		}
+		s->prot = RT_PICK(t, RO, RW);
 		ret = map_linear(m->fd, d->gpa, s->len, d->hpa, s->prot,
-				 s->device ? AXAS_MEM_DEVICE : AXAS_MEM_NORMAL);
+				 AXAS_MEM_DEVICE);
 		if (rt_allow(t, d->gpa, "MAP_LINEAR", ret, RT_OK))
 			s->mapped = true;
 		return;
@@ -1122,8 +1129,15 @@ static void lm_change(struct rt_thread *t, struct lm *m, unsigned int i)
 			s->mapped = false;
 		break;
 	case 2:
-		s->prot = s->device ? RT_PICK(t, RO, RW) :
-				      RT_PICK(t, RO, RW, AXAS_PROT_RWX, RX);
+		if (!rt_below(t, 4)) {
+			/* Device memory is never executable. */
+			ret = protect(m->fd, d->gpa, s->len,
+				      RT_PICK(t, AXAS_PROT_RWX, RX));
+			rt_allow(t, d->gpa, "PROTECT with execute", ret,
+				 RT_EINVAL);
+			break;
+		}
+		s->prot = RT_PICK(t, RO, RW);
 		ret = protect(m->fd, d->gpa, s->len, s->prot);
 		rt_allow(t, d->gpa, "PROTECT", ret, RT_OK);
 		break;

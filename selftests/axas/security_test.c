@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The security model of /dev/axas: linear maps refuse System RAM, /dev/axas
- * opened read-only only queries, and a caller without CAP_SYS_ADMIN learns
- * no host-physical address (AS_INFO, TRANSLATE's contiguous length,
- * debugfs). The harness runs each test in a child of its own, so a test
- * may drop capabilities for itself.
+ * The security model of /dev/axas: linear maps refuse System RAM and a
+ * memory type the host range does not have, a read-only /dev/axas only
+ * queries, and a caller without CAP_SYS_ADMIN learns no host-physical
+ * address (AS_INFO, TRANSLATE's contiguous length, debugfs). The harness
+ * runs each test in a child of its own, so a test may drop capabilities
+ * for itself.
  */
 #include "axas_utils.h"
 
@@ -88,6 +89,50 @@ TEST(linear_refuses_ram)
 	/* Above RAM is still fine. */
 	EXPECT_EQ(0, map_linear(fd, G0, SZ_4K, LINEAR_HPA, RW,
 				AXAS_MEM_DEVICE));
+	close(fd);
+	close(dev);
+}
+
+/*
+ * Memory the host does not have as RAM (here a hole) is device memory: a
+ * normal (cacheable) linear map of it is EINVAL, whatever the rights, and
+ * leaves nothing behind; checked before the overlap (EEXIST).
+ */
+TEST(linear_memtype)
+{
+	struct axas_stats before, st;
+	uint64_t len;
+	int dev, fd;
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	dev = open(AXAS_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	fd = as_create(dev, AXAS_FORMAT_DEFAULT, 0, 0, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_linear(fd, G0 + SZ_2M, SZ_4K, LINEAR_HPA, RO,
+				AXAS_MEM_DEVICE));
+	ASSERT_EQ(0, get_stats(fd, &before));
+	EXPECT_EQ(-EINVAL, map_linear(fd, G0, SZ_4K, LINEAR_HPA, RW,
+				      AXAS_MEM_NORMAL));
+	EXPECT_EQ(-EINVAL, map_linear(fd, G0, SZ_4K, LINEAR_HPA, RO,
+				      AXAS_MEM_NORMAL));
+	EXPECT_EQ(-EINVAL, map_linear(fd, G0, SZ_2M, LINEAR_HPA + SZ_2M,
+				      AXAS_PROT_RWX, AXAS_MEM_NORMAL));
+	EXPECT_EQ(-EINVAL, map_linear(fd, G0 + SZ_2M, SZ_4K, LINEAR_HPA, RW,
+				      AXAS_MEM_NORMAL));
+	EXPECT_EQ(-ENOENT, translate(fd, G0, NULL, &len));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(before.regions, st.regions);
+	EXPECT_EQ(before.leaves_4k, st.leaves_4k);
+	EXPECT_EQ(before.leaves_2m, st.leaves_2m);
+	EXPECT_EQ(before.table_pages, st.table_pages);
+	/* As device memory it maps. */
+	EXPECT_EQ(0, map_linear(fd, G0, SZ_2M, LINEAR_HPA + SZ_2M, RW,
+				AXAS_MEM_DEVICE));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(before.regions + 1, st.regions);
+	EXPECT_EQ(before.leaves_2m + 1, st.leaves_2m);
 	close(fd);
 	close(dev);
 }

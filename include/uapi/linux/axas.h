@@ -79,14 +79,21 @@ enum axas_format {
 
 /**
  * enum axas_memtype - memory type of a mapping
- * @AXAS_MEM_NORMAL: 0: normal memory, write-back cacheable (guest RAM).
- * @AXAS_MEM_DEVICE: 1: device memory: uncached, no speculative access (EPT
- *		     UC, arm64 Device-nGnRE). RISC-V G-stage has no memory
- *		     type bits (without Svpbmt): there the guest's own
- *		     attributes decide.
+ * @AXAS_MEM_NORMAL: 0: normal memory, write-back cacheable: guest RAM
+ *		     (frames axas allocates; for a linear map, host System
+ *		     RAM or persistent memory).
+ * @AXAS_MEM_DEVICE: 1: device memory, uncached, for MMIO and anything
+ *		     else that is not RAM; never executable. EPT UC (no
+ *		     speculative reads), arm64 Device-nGnRE (no speculative
+ *		     data access; XN, since instruction fetches from
+ *		     executable device memory may be speculative). RISC-V
+ *		     G-stage has no memory type bits (without Svpbmt):
+ *		     there the host's PMAs and the guest's own attributes
+ *		     decide.
  *
  * Memory that axas allocates is always normal; only AXAS_MAP_LINEAR can
- * map device memory.
+ * map device memory. A linear map's type must be the host range's (see
+ * &struct axas_map_linear), as KVM derives it from the host.
  */
 enum axas_memtype {
 	AXAS_MEM_NORMAL = 0,
@@ -295,13 +302,17 @@ struct axas_as_info {
  * @length: Size (a non-zero multiple of 4 KiB)
  * @hpa: First host-physical address (4 KiB aligned)
  * @prot: AXAS_PROT_*, at least one; write needs read
- * @memtype: enum axas_memtype
+ * @memtype: enum axas_memtype, the host range's own: %AXAS_MEM_DEVICE for
+ *	     MMIO and holes, either type for persistent memory
  *
  * Map a fixed host-physical range (a device's MMIO) with the largest
  * blocks alignment allows. Needs CAP_SYS_RAWIO and an fd open for
  * writing; a range that overlaps System RAM or an IORESOURCE_EXCLUSIVE
  * resource, and any range while the kernel is locked down, is refused with
- * EPERM. AXAS_READ and AXAS_WRITE never access a linear region.
+ * EPERM. A memory type the host range does not have is refused with
+ * EINVAL: %AXAS_MEM_NORMAL on anything but persistent memory (all of the
+ * range), since a cacheable guest mapping of MMIO or of a hole disagrees
+ * with the host's. AXAS_READ and AXAS_WRITE never access a linear region.
  */
 struct axas_map_linear {
 	__u32 size;
