@@ -262,6 +262,8 @@ static int axas_insert_region(struct axas *as, struct axas_region *r)
 	return 0;
 }
 
+static void axas_merge_range(struct axas *as, u64 gpa, u64 last);
+
 /* Add a copy of @tmpl, charging everything to the address space's owner. */
 static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
 {
@@ -275,6 +277,9 @@ static int axas_add_region(struct axas *as, const struct axas_region *tmpl)
 		ret = down_write_killable(&as->lock);
 		if (!ret) {
 			ret = axas_insert_region(as, r);
+			/* Join a neighbour that continues it (@r may go). */
+			if (!ret)
+				axas_merge_range(as, tmpl->start, tmpl->last);
 			up_write(&as->lock);
 		}
 		if (ret)
@@ -531,6 +536,61 @@ static void axas_unsplit_at(struct axas *as, u64 at)
 	as->nr_regions--;
 }
 
+/*
+ * May two adjacent regions be one? The same backend, rights and
+ * attributes: a linear region's host range must continue (the same
+ * GPA-to-HPA offset). POPULATE matters only while mapping.
+ */
+static bool axas_region_mergeable(const struct axas_region *a,
+				  const struct axas_region *b)
+{
+	if (a->type != b->type || a->prot != b->prot)
+		return false;
+	if (a->type == AXAS_BACKEND_LINEAR)
+		return a->linear.offset == b->linear.offset &&
+		       a->linear.mt == b->linear.mt;
+	return !((a->alloc.flags ^ b->alloc.flags) & AXAS_MAP_ALLOC_HUGE);
+}
+
+/*
+ * Join the regions on either side of @at into one if they touch and are
+ * mergeable, so that the region count follows what the guest sees, not
+ * the history of splits. Best effort, like axas_unsplit_at().
+ */
+static void axas_merge_at(struct axas *as, u64 at)
+{
+	struct axas_region *head, *tail;
+	unsigned long index = at;
+
+	lockdep_assert_held_write(&as->lock);
+	if (!at)
+		return;
+	tail = mt_find(&as->regions, &index, at);
+	index = at - 1;
+	head = mt_find(&as->regions, &index, at - 1);
+	if (head && tail && head != tail && axas_region_mergeable(head, tail))
+		axas_unsplit_at(as, at);
+}
+
+/* Merge at every region boundary in [@gpa, @last + 1]; no gaps inside. */
+static void axas_merge_range(struct axas *as, u64 gpa, u64 last)
+{
+	struct axas_region *r;
+	unsigned long index;
+	u64 at = gpa;
+
+	for (;;) {
+		axas_merge_at(as, at);
+		index = at;
+		r = mt_find(&as->regions, &index, at);
+		if (!r || r->last >= last)
+			break;
+		at = r->last + 1;
+	}
+	if (last != ~0ULL)
+		axas_merge_at(as, last + 1);
+}
+
 /* Which boundaries of a range axas_split_range() cut. */
 struct axas_splits {
 	bool start;
@@ -710,6 +770,8 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	mas_set_range(&mas, gpa, last);
 	mas_for_each(&mas, r, last)
 		WRITE_ONCE(r->prot, prot);
+	/* Pieces with the same rights again are one region again. */
+	axas_merge_range(as, gpa, last);
 out:
 	up_write(&as->lock);
 	set_active_memcg(old);

@@ -1026,11 +1026,14 @@ static void as_test_unmap_split(struct kunit *test)
 						AXAS_PROT_READ),
 			AXAS_FAULT_NOT_MAPPED);
 
-	/* Remap the hole, lazily this time: fresh zeroed frames. */
+	/*
+	 * Remap the hole, lazily this time: fresh zeroed frames. The three
+	 * pieces agree (POPULATE only matters while mapping): one region.
+	 */
 	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + 4 * SZ_4K, 4 * SZ_4K,
 					     AS_RW, 0), 0);
 	as_stats(as, &st);
-	KUNIT_EXPECT_EQ(test, st.regions, 3);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
 	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 5 * SZ_4K,
 						AXAS_PROT_READ),
 			AXAS_FAULT_MAPPED);
@@ -1156,8 +1159,10 @@ static void as_test_protect(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 3 * SZ_4K,
 						AXAS_PROT_WRITE),
 			AXAS_FAULT_PERM);
-	/* Across the three pieces at once. */
+	/* Across the three pieces at once: one region again. */
 	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, 8 * SZ_4K, AS_RW), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
 	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa, AXAS_PROT_WRITE),
 			AXAS_FAULT_SPURIOUS);
 
@@ -2810,6 +2815,80 @@ static void as_test_linear_memtype(struct kunit *test)
 }
 
 
+/* Adjacent pieces that agree merge again, so splits do not pile up. */
+static void as_test_region_merge(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	struct axas *as = ctx->as;
+	u64 gpa = AS_GPA, lin = AS_GPA + SZ_64M;
+	struct axas_stats st;
+	unsigned int k;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, 64 * SZ_4K, AS_RW, 0), 0);
+	/* Every other page read-only: 64 pieces; then all writable: one. */
+	for (k = 0; k < 64; k += 2)
+		KUNIT_EXPECT_EQ(test, axas_protect(as, gpa + k * SZ_4K, SZ_4K,
+						   AXAS_PROT_READ), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 64);
+	for (k = 0; k < 64; k += 2)
+		KUNIT_EXPECT_EQ(test, axas_protect(as, gpa + k * SZ_4K, SZ_4K,
+						   AS_RW), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+	/* A thousand protect round trips at different pages leave one. */
+	for (k = 0; k < 1000; k++) {
+		KUNIT_EXPECT_EQ(test, axas_protect(as, gpa + k % 63 * SZ_4K,
+						   SZ_8K, AXAS_PROT_READ), 0);
+		KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, 64 * SZ_4K, AS_RW),
+				0);
+	}
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+
+	/* Unmap a page, map it back alike: one region; unlike: three. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 5 * SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 5 * SZ_4K, SZ_4K), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + 5 * SZ_4K, SZ_4K, AS_RW,
+					     AS_POP), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, gpa + 5 * SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + 6 * SZ_4K, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + 6 * SZ_4K, SZ_4K,
+					     AS_RW, AS_HUGE), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 3);
+	/* The merged region unmaps as one. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa, 64 * SZ_4K), 0);
+
+	/* Linear pieces merge only where the host range continues. */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_4K, as_hpa, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin + SZ_4K, SZ_4K,
+					      as_hpa + SZ_4K, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin + SZ_8K, SZ_4K,
+					      as_hpa + SZ_1M, AS_RW,
+					      AXAS_MEM_DEVICE), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_4K + 8),
+			as_hpa + SZ_4K + 8);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lin + SZ_8K + 8),
+			as_hpa + SZ_1M + 8);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, lin, 3 * SZ_4K), 0);
+	as_expect_empty(test, as);
+}
+
 /*
  * One lazy 64 MiB region with @holes single pages unmapped at 8 KiB
  * steps, in a fresh address space; then one large unmap (@big) or the
@@ -2873,6 +2952,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_map_errors, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_unmap_split, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_protect, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_region_merge, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_rw, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_rw_steps, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_frame_limit, as_gen_params),

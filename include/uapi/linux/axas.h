@@ -144,7 +144,8 @@ enum axas_fault_outcome {
 
 /**
  * struct axas_stats - counters of one address space
- * @regions: Regions (a partly unmapped region counts once per piece)
+ * @regions: Regions: a partly unmapped or protected region counts once
+ *	     per piece; adjacent pieces that agree again are merged
  * @frames: Guest frames axas allocated, in 4 KiB units
  * @max_frames: Limit on @frames set at creation; 0 means none
  * @leaves_4k: Valid 4 KiB leaves in the stage-2 table
