@@ -712,7 +712,12 @@ EXPORT_SYMBOL_NS_GPL(axas_unmap, AXAS);
  * The range must be covered by regions without a gap. Regions partly
  * inside are split; mapped entries change at once (blocks split where
  * the range cuts them) and later faults follow the new rights. Taking
- * rights away flushes the TLB.
+ * rights away flushes the TLB. When the address space keeps executable
+ * leaves at 4 KiB (nx_huge_pages, see axas_create()), granting execute
+ * also splits every 2 MiB and 1 GiB block inside the range into 4 KiB
+ * leaves with the same translations (one table page per 2 MiB, 513 per
+ * 1 GiB, counted against the table page limit); taking execute away
+ * merges nothing back.
  *
  * Context: Process context, may sleep. Takes the address space's lock for
  * write.

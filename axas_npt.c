@@ -92,6 +92,11 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_formats_mask);
  * 2. After the flush, dead entries are reported and cleared, and the
  *    unlinked tables are reported and freed after an RCU grace period.
  *
+ * Protect splits blocks the same way: where the range cuts them, and,
+ * when it grants execute, every block above &axas_npt.max_exec_level
+ * (nx_huge_pages) down to that level. All the table pages a call needs
+ * are allocated before any entry changes, so -ENOMEM changes nothing.
+ *
  * Formats that need break-before-make to split a block (arm64) leave the
  * block's entry invalid during pass 1 and write the new table after the
  * flush, so a concurrent lookup of the part that stays mapped may miss it
@@ -102,10 +107,6 @@ EXPORT_SYMBOL_IF_KUNIT(axas_npt_formats_mask);
  * format instantiates from axas_npt_lookup_tmpl()).
  */
 
-/* A split of a block at each end of a range: one table per level below. */
-#define NPT_MAX_SPLIT		(2 * AXAS_NPT_MAX_LEAF_LEVEL)
-/* Break-before-make splits wait for the flush: one at each end. */
-#define NPT_MAX_BBM		2
 /* Detached tables keep their level in the low bits of their base GPA. */
 #define NPT_DETACHED_LEVEL	GENMASK(2, 0)
 
@@ -416,12 +417,12 @@ static void npt_free_subtree(struct axas_npt *npt, u64 *table,
 
 /* Map, unmap and protect. */
 
-struct npt_bbm {
-	u64 *ptep;
-	u64 val;
-};
-
-/* One unmap or protect operation. */
+/*
+ * One unmap or protect operation. Table pages it owns are listed through
+ * page->lru: pre-allocated ones, split tables waiting for the flush
+ * (break-before-make; page->private is the entry they go in) and
+ * detached tables (page->private is their base GPA and level).
+ */
 struct npt_op {
 	struct axas_npt *npt;
 	u64 start;
@@ -429,10 +430,9 @@ struct npt_op {
 	unsigned int prot;
 	bool found;
 	bool changed;
-	unsigned int nr_prealloc;
-	unsigned int nr_bbm;
-	u64 *prealloc[NPT_MAX_SPLIT];
-	struct npt_bbm bbm[NPT_MAX_BBM];
+	unsigned long nr_prealloc;
+	struct list_head prealloc;
+	struct list_head bbm;
 	struct list_head detached;
 };
 
@@ -443,6 +443,8 @@ static void npt_op_init(struct npt_op *op, struct axas_npt *npt, u64 start,
 	op->npt = npt;
 	op->start = start;
 	op->end = end;
+	INIT_LIST_HEAD(&op->prealloc);
+	INIT_LIST_HEAD(&op->bbm);
 	INIT_LIST_HEAD(&op->detached);
 }
 
@@ -488,9 +490,42 @@ static bool npt_find_leaf(struct axas_npt *npt, u64 gpa, unsigned int *level,
 	return true;
 }
 
+/* Free the pre-allocated table pages an operation did not use. */
+static void npt_prealloc_free(struct npt_op *op)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, &op->prealloc, lru) {
+		list_del(&page->lru);
+		npt_free_table_now(op->npt, page_address(page));
+	}
+	op->nr_prealloc = 0;
+}
+
+/*
+ * Allocate @n table pages for splits, so that nothing can fail once
+ * entries change; on failure free them all. Each one is counted against
+ * the table's limit, and fault injection sees each, as any table page.
+ */
+static int npt_prealloc(struct npt_op *op, unsigned long n)
+{
+	while (op->nr_prealloc < n) {
+		u64 *table = npt_alloc_table(op->npt, 0);
+
+		if (!table) {
+			npt_prealloc_free(op);
+			return -ENOMEM;
+		}
+		list_add_tail(&virt_to_page(table)->lru, &op->prealloc);
+		op->nr_prealloc++;
+		cond_resched();
+	}
+	return 0;
+}
+
 /*
  * Allocate the tables needed to split the blocks that straddle either end
- * of the range, so that nothing can fail once entries change.
+ * of the range (for protect, those whose rights change).
  */
 static int npt_prealloc_splits(struct npt_op *op, bool protect)
 {
@@ -513,19 +548,7 @@ static int npt_prealloc_splits(struct npt_op *op, bool protect)
 			level--;
 		}
 	}
-	while (op->nr_prealloc < n) {
-		u64 *table = npt_alloc_table(npt, 0);
-
-		if (!table) {
-			while (op->nr_prealloc) {
-				table = op->prealloc[--op->nr_prealloc];
-				npt_free_table_now(npt, table);
-			}
-			return -ENOMEM;
-		}
-		op->prealloc[op->nr_prealloc++] = table;
-	}
-	return 0;
+	return npt_prealloc(op, n);
 }
 
 /*
@@ -540,32 +563,38 @@ static void npt_split(struct npt_op *op, struct axas_npt_visit_ctx *ctx)
 	unsigned int prot = fmt->leaf_prot(ctx->old);
 	enum axas_memtype mt = fmt->leaf_memtype(ctx->old);
 	u64 size = axas_npt_level_size(level - 1);
+	struct page *page;
 	unsigned int i;
 	u64 *table;
 
-	if (WARN_ON_ONCE(!op->nr_prealloc))
+	page = list_first_entry_or_null(&op->prealloc, struct page, lru);
+	if (WARN_ON_ONCE(!page))
 		return;
-	table = op->prealloc[--op->nr_prealloc];
+	list_del(&page->lru);
+	op->nr_prealloc--;
+	table = page_address(page);
 	for (i = 0; i < AXAS_NPT_PTRS; i++)
 		table[i] = fmt->mk_leaf(oa + i * size, level - 1, prot, mt);
 	ctx->child = table;
 }
 
-/* Link the table npt_split() built, now that the walk has changed it. */
+/*
+ * Link the table npt_split() built, now that the walk has changed it.
+ * Break-before-make: a live block is made invalid now, and the table
+ * written after the flush (npt_op_finish()).
+ */
 static void npt_link_split(struct npt_op *op, struct axas_npt_visit_ctx *ctx)
 {
 	const struct axas_npt_fmt *fmt = op->npt->fmt;
-	u64 val = fmt->mk_table(virt_to_phys(ctx->child));
+	struct page *page = virt_to_page(ctx->child);
 
-	if (ctx->live && fmt->split_bbm &&
-	    !WARN_ON_ONCE(op->nr_bbm >= ARRAY_SIZE(op->bbm))) {
+	if (ctx->live && fmt->split_bbm) {
 		WRITE_ONCE(*ctx->ptep, 0);
-		op->bbm[op->nr_bbm].ptep = ctx->ptep;
-		op->bbm[op->nr_bbm].val = val;
-		op->nr_bbm++;
+		set_page_private(page, (unsigned long)ctx->ptep);
+		list_add_tail(&page->lru, &op->bbm);
 		return;
 	}
-	npt_publish(ctx->ptep, val);
+	npt_publish(ctx->ptep, fmt->mk_table(virt_to_phys(ctx->child)));
 }
 
 /* True when the visited leaf was a block that npt_split() replaced. */
@@ -578,12 +607,15 @@ static bool npt_was_split(const struct npt_op *op,
 /* True when @table holds no valid entry and no split waits to land in it. */
 static bool npt_table_dead(struct npt_op *op, u64 *table)
 {
+	struct page *page;
 	unsigned int i;
 
-	for (i = 0; i < op->nr_bbm; i++)
-		if (op->bbm[i].ptep >= table &&
-		    op->bbm[i].ptep < table + AXAS_NPT_PTRS)
+	list_for_each_entry(page, &op->bbm, lru) {
+		u64 *ptep = (u64 *)page_private(page);
+
+		if (ptep >= table && ptep < table + AXAS_NPT_PTRS)
 			return false;
+	}
 	for (i = 0; i < AXAS_NPT_PTRS; i++)
 		if (npt_valid(op->npt, READ_ONCE(table[i])))
 			return false;
@@ -667,12 +699,16 @@ static void npt_op_finish(struct npt_op *op, bool reap, axas_npt_leaf_fn fn,
 		.flags	= AXAS_NPT_WALK_LEAF,
 	};
 	struct page *page, *tmp;
-	unsigned int i;
 
 	if (op->changed)
 		npt_flush(npt, op->start, op->end - op->start, false);
-	for (i = 0; i < op->nr_bbm; i++)
-		npt_publish(op->bbm[i].ptep, op->bbm[i].val);
+	list_for_each_entry_safe(page, tmp, &op->bbm, lru) {
+		u64 *ptep = (u64 *)page_private(page);
+
+		list_del(&page->lru);
+		set_page_private(page, 0);
+		npt_publish(ptep, npt->fmt->mk_table(page_to_phys(page)));
+	}
 	if (reap && op->changed)
 		axas_npt_walk(npt, op->start, op->end - op->start, &reaper);
 	list_for_each_entry_safe(page, tmp, &op->detached, lru) {
@@ -683,8 +719,7 @@ static void npt_op_finish(struct npt_op *op, bool reap, axas_npt_leaf_fn fn,
 				 priv & NPT_DETACHED_LEVEL,
 				 priv & ~NPT_DETACHED_LEVEL, fn, arg);
 	}
-	while (op->nr_prealloc)
-		npt_free_table_now(npt, op->prealloc[--op->nr_prealloc]);
+	npt_prealloc_free(op);
 }
 
 static void npt_unmap_range(struct npt_op *op, axas_npt_leaf_fn fn,
@@ -1037,6 +1072,92 @@ int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size,
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_unmap);
 
+/*
+ * Must a leaf at @level that protect gives @op->prot become smaller
+ * leaves? Under nx_huge_pages, when it becomes executable and is larger
+ * than &axas_npt.max_exec_level allows.
+ */
+static bool npt_exec_split(const struct npt_op *op, unsigned int level)
+{
+	return (op->prot & AXAS_PROT_EXEC) && level > op->npt->max_exec_level;
+}
+
+/* Table pages npt_protect_visitor() takes for a whole leaf at @level. */
+static unsigned long npt_split_need_whole(const struct npt_op *op,
+					  unsigned int level)
+{
+	if (!level || !npt_exec_split(op, level))
+		return 0;
+	return 1 + AXAS_NPT_PTRS * npt_split_need_whole(op, level - 1);
+}
+
+/*
+ * Table pages npt_protect_visitor() takes to give [@addr, @end), the part
+ * of a leaf at @level inside the range, new rights: one to split the leaf
+ * when the range cuts it (or it is too large to be executable), then the
+ * same for each piece inside the range, down to 4 KiB.
+ */
+static unsigned long npt_split_need(const struct npt_op *op,
+				    unsigned int level, u64 addr, u64 end)
+{
+	u64 size = axas_npt_level_size(level), csize, first, last;
+	unsigned long n;
+
+	if (!level)
+		return 0;
+	if (IS_ALIGNED(addr, size) && end - addr == size)
+		return npt_split_need_whole(op, level);
+	/* Cut: the first and last pieces may be cut, those between not. */
+	csize = axas_npt_level_size(level - 1);
+	first = ALIGN_DOWN(addr, csize);
+	last = ALIGN_DOWN(end - 1, csize);
+	n = 1 + npt_split_need(op, level - 1, addr, min(first + csize, end));
+	if (last == first)
+		return n;
+	n += ((last - first) / csize - 1) * npt_split_need_whole(op, level - 1);
+	return n + npt_split_need(op, level - 1, last, end);
+}
+
+struct npt_count_data {
+	const struct npt_op *op;
+	unsigned long tables;
+};
+
+static int npt_protect_count_visitor(struct axas_npt_visit_ctx *ctx,
+				     enum axas_npt_walk_flags visit)
+{
+	struct npt_count_data *cd = ctx->arg;
+
+	if (npt_valid(ctx->npt, ctx->old) &&
+	    ctx->npt->fmt->leaf_prot(ctx->old) != cd->op->prot)
+		cd->tables += npt_split_need(cd->op, ctx->level, ctx->addr,
+					     ctx->end);
+	return 0;
+}
+
+/*
+ * Allocate every table page protect's splits need, before any entry
+ * changes: at most one per level at each end of the range and, when
+ * execute is granted under nx_huge_pages (4 KiB executable leaves), one
+ * for each 2 MiB block and 1 + 512 for each 1 GiB block whose rights
+ * change, so the count grows with the range and takes a walk of it.
+ */
+static int npt_protect_prealloc(struct npt_op *op)
+{
+	struct npt_count_data cd = { .op = op };
+	struct axas_npt_walker walker = {
+		.cb	= npt_protect_count_visitor,
+		.arg	= &cd,
+		.flags	= AXAS_NPT_WALK_LEAF,
+	};
+
+	/* No block too large to be executable: only the ends can split. */
+	if (!npt_exec_split(op, AXAS_NPT_MAX_LEAF_LEVEL))
+		return npt_prealloc_splits(op, true);
+	axas_npt_walk(op->npt, op->start, op->end - op->start, &walker);
+	return npt_prealloc(op, cd.tables);
+}
+
 static int npt_protect_visitor(struct axas_npt_visit_ctx *ctx,
 			       enum axas_npt_walk_flags visit)
 {
@@ -1054,7 +1175,7 @@ static int npt_protect_visitor(struct axas_npt_visit_ctx *ctx,
 	if (fmt->leaf_prot(ctx->old) == op->prot)
 		return 0;
 	op->changed = true;
-	if (!npt_whole(ctx)) {
+	if (!npt_whole(ctx) || npt_exec_split(op, ctx->level)) {
 		npt_split(op, ctx);
 		return 0;
 	}
@@ -1071,13 +1192,22 @@ static int npt_protect_visitor(struct axas_npt_visit_ctx *ctx,
  * @size: Bytes, a non-zero multiple of 4 KiB, within the GPA width.
  * @prot: New AXAS_PROT_*; write needs read.
  *
- * Holes stay holes; blocks partly inside the range are split. The flush
- * ops are called once when any valid entry changed.
+ * Holes stay holes; blocks partly inside the range are split. When @prot
+ * grants execute, blocks inside the range above @npt->max_exec_level
+ * (nx_huge_pages: 0) are split down to that level as well: a 1 GiB block
+ * into a table of 2 MiB entries and 512 tables of 4 KiB leaves (513
+ * table pages), a 2 MiB block into one table; translations stay as they
+ * were, only the rights change.
+ * Nothing is merged back when execute is taken away again. Every table
+ * page needed is allocated, and counted against @npt->max_pages, before
+ * any entry changes. The flush ops are called once when any valid entry
+ * changed.
  *
  * Context: Process context, may sleep; the caller holds the lock for
  * write.
- * Return: 0; -ENOENT when nothing in the range is mapped; -ENOMEM with the
- * table unchanged.
+ * Return: 0; -ENOENT when nothing in the range is mapped; -ENOMEM (a table
+ * page could not be allocated, or would pass @npt->max_pages) with the
+ * table unchanged: no entry changed and no table page kept.
  */
 int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size,
 		     unsigned int prot)
@@ -1094,7 +1224,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size,
 	npt_assert_write(npt);
 	npt_op_init(&op, npt, gpa, gpa + size);
 	op.prot = prot;
-	ret = npt_prealloc_splits(&op, true);
+	ret = npt_protect_prealloc(&op);
 	if (ret)
 		return ret;
 	axas_npt_walk(npt, gpa, size, &walker);

@@ -2375,6 +2375,130 @@ static void as_test_nx_huge(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+/* HPAs of a few pages of a range, to see that protect keeps them. */
+#define AS_NX_PROBES	8
+
+static void as_nx_probe(struct kunit *test, struct axas *as, u64 gpa,
+			phys_addr_t *hpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < AS_NX_PROBES; i++)
+		hpa[i] = as_xlate(test, as, gpa + i * (SZ_4M / AS_NX_PROBES) +
+				  i * SZ_4K + 8 * i);
+}
+
+static void as_nx_expect_probes(struct kunit *test, struct axas *as, u64 gpa,
+				const phys_addr_t *hpa)
+{
+	phys_addr_t now[AS_NX_PROBES];
+	unsigned int i;
+
+	as_nx_probe(test, as, gpa, now);
+	for (i = 0; i < AS_NX_PROBES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, now[i], hpa[i], "probe %u", i);
+}
+
+/*
+ * nx_huge_pages and protect: granting execute to memory mapped with 2 MiB
+ * leaves splits them into 4 KiB leaves on EPT (same frames, same
+ * translations, one table page per block), all or nothing when a table
+ * allocation fails; taking execute away merges nothing back. A lazy
+ * region made executable then faults its 2 MiB frames in as 4 KiB
+ * leaves. Other formats keep their blocks.
+ */
+static void as_test_nx_huge_protect(struct kunit *test)
+{
+	struct as_ctx *ctx = test->priv;
+	bool ept = as_is_ept(ctx->p);
+	u64 pop = AS_GPA, lazy = AS_GPA + SZ_8M;
+	phys_addr_t hp[AS_NX_PROBES], hl, hpa;
+	int saved = axas_nx_huge_pages, ret = -ENOMEM;
+	struct axas_stats before, st;
+	struct axas *as;
+	unsigned int n;
+	u64 len;
+
+	axas_nx_huge_pages = AXAS_NX_HUGE_ON;
+	as = as_renew(test, 0);
+	axas_nx_huge_pages = saved;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, pop, SZ_4M, AS_RW,
+					     AS_POP | AS_HUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, SZ_4M, AS_RW, AS_HUGE),
+			0);
+	KUNIT_ASSERT_EQ(test, axas_handle_fault(as, lazy + SZ_4K,
+						AXAS_PROT_WRITE),
+			AXAS_FAULT_MAPPED);
+	as_stats(as, &before);
+	/* A fresh VM has 2 MiB frames to spare. */
+	KUNIT_ASSERT_EQ(test, before.leaves_2m, 3);
+	as_nx_probe(test, as, pop, hp);
+	hl = as_xlate(test, as, lazy + 42);
+
+	/* One block: its split table fails to come, then comes. */
+	for (n = 1; n <= AS_FAIL_MAX; n++) {
+		axas_kunit_fail_nth(test, n);
+		ret = axas_protect(as, pop, SZ_2M, AXAS_PROT_RWX);
+		axas_kunit_fail_nth(test, 0);
+		if (!ret)
+			break;
+		as_fail_sweep_check(test, as, &before, ret, n);
+		KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pop + SZ_4K,
+							AXAS_PROT_EXEC),
+				AXAS_FAULT_PERM);
+		if (ret != -ENOMEM)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	/* EPT needs one table page, the other formats none. */
+	KUNIT_EXPECT_EQ(test, n, ept ? 2 : 1);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, before.frames);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, ept ? 2 : 3);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, ept ? 512 : 0);
+	KUNIT_EXPECT_EQ(test, st.table_pages, before.table_pages + ept);
+	as_nx_expect_probes(test, as, pop, hp);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pop + SZ_4K,
+						AXAS_PROT_EXEC),
+			AXAS_FAULT_SPURIOUS);
+	/* Still one contiguous 2 MiB frame behind the 4 KiB leaves. */
+	KUNIT_EXPECT_EQ(test, axas_translate_limit(as, pop, &hpa, &len), 0);
+	KUNIT_EXPECT_EQ(test, hpa, hp[0]);
+	KUNIT_EXPECT_EQ(test, len, SZ_2M);
+
+	/* Both regions whole: the faulted lazy block splits too. */
+	KUNIT_ASSERT_EQ(test, axas_protect(as, pop, SZ_4M, AXAS_PROT_RWX), 0);
+	KUNIT_ASSERT_EQ(test, axas_protect(as, lazy, SZ_4M, AXAS_PROT_RWX), 0);
+	as_nx_expect_probes(test, as, pop, hp);
+	KUNIT_EXPECT_EQ(test, as_xlate(test, as, lazy + 42), hl);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, ept ? 0 : 3);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, ept ? 3 * 512 : 0);
+	KUNIT_EXPECT_EQ(test, st.table_pages, before.table_pages + 3 * ept);
+	/* The unfaulted lazy block comes in as 4 KiB leaves now. */
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_2M + 8,
+						AXAS_PROT_EXEC),
+			AXAS_FAULT_MAPPED);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, before.frames + 512);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, ept ? 0 : 4);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, ept ? 4 * 512 : 0);
+
+	/* Execute taken away: the leaves stay 4 KiB, nothing is freed. */
+	before = st;
+	KUNIT_ASSERT_EQ(test, axas_protect(as, pop, SZ_4M, AS_RW), 0);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.leaves_2m, before.leaves_2m);
+	KUNIT_EXPECT_EQ(test, st.leaves_4k, before.leaves_4k);
+	KUNIT_EXPECT_EQ(test, st.table_pages, before.table_pages);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, pop + SZ_4K,
+						AXAS_PROT_EXEC),
+			AXAS_FAULT_PERM);
+	as_nx_expect_probes(test, as, pop, hp);
+	as_expect_empty(test, as);
+}
+
 struct as_xl_thread {
 	struct axas *as;
 	u64 gpa;
@@ -2967,6 +3091,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_destroy, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_fault_flush, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_nx_huge, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_nx_huge_protect, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_translate_bounded, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_frame_sync, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_device_noexec, as_gen_params),

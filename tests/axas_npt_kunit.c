@@ -1035,6 +1035,197 @@ static void npt_test_fail_nth(struct kunit *test)
 	npt_expect_clean(test, ctx);
 }
 
+/* nx_huge_pages: the leaves of a table whose executable leaves are 4 KiB. */
+#define NPT_NX_RANGES	3
+
+struct npt_nx_check {
+	u64 delta;			/* hpa - gpa of every leaf */
+	u64 xs[NPT_NX_RANGES];		/* ranges that must be executable */
+	u64 xe[NPT_NX_RANGES];
+	unsigned int leaves[AXAS_NPT_MAX_LEAF_LEVEL + 1];
+	unsigned int big_exec;		/* executable leaves above level 0 */
+	unsigned int bad;		/* wrong translation, rights or type */
+	u64 bad_gpa;
+	u64 bytes;
+};
+
+static bool npt_nx_exec(const struct npt_nx_check *c, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < NPT_NX_RANGES; i++)
+		if (gpa >= c->xs[i] && gpa < c->xe[i])
+			return true;
+	return false;
+}
+
+static int npt_nx_leaf_cb(void *arg, u64 gpa, const struct axas_npt_leaf *leaf)
+{
+	struct npt_nx_check *c = arg;
+	bool x = npt_nx_exec(c, gpa);
+
+	c->leaves[leaf->level]++;
+	c->bytes += leaf->size;
+	if ((leaf->prot & AXAS_PROT_EXEC) && leaf->level)
+		c->big_exec++;
+	if (leaf->hpa != gpa + c->delta ||
+	    leaf->prot != (x ? AXAS_PROT_RWX : NPT_RW) ||
+	    npt_nx_exec(c, gpa + leaf->size - 1) != x ||
+	    leaf->mt != AXAS_MEM_DEVICE) {
+		if (!c->bad++)
+			c->bad_gpa = gpa;
+	}
+	return 0;
+}
+
+/*
+ * Every leaf: no executable one above 4 KiB, each translating as mapped
+ * (@c->delta), with the rights of its range, @bytes in all.
+ */
+static void npt_nx_expect(struct kunit *test, struct axas_npt *npt,
+			  struct npt_nx_check *c, u64 bytes)
+{
+	memset(c->leaves, 0, sizeof(c->leaves));
+	c->big_exec = 0;
+	c->bad = 0;
+	c->bytes = 0;
+	KUNIT_ASSERT_EQ(test, axas_npt_leaves(npt, npt_nx_leaf_cb, c), 0);
+	KUNIT_EXPECT_EQ(test, c->big_exec, 0);
+	KUNIT_EXPECT_EQ_MSG(test, c->bad, 0, "first at gpa %#llx", c->bad_gpa);
+	KUNIT_EXPECT_EQ(test, c->bytes, bytes);
+}
+
+/*
+ * Which allocation of @need to fail: each one for x86-ept4 on x86 hosts,
+ * where nx_huge_pages applies (a sweep costs @need * @need / 2
+ * allocations, seconds under KASAN); elsewhere the first and last four
+ * and a sample between.
+ */
+static bool npt_nx_sweep(const struct npt_ctx *ctx, unsigned int n,
+			 unsigned int need)
+{
+	if (IS_ENABLED(CONFIG_X86) && ctx->param->fmt == &axas_npt_x86_ept4)
+		return true;
+	return n <= 4 || n + 4 > need || !(n % 101);
+}
+
+/*
+ * Under nx_huge_pages (max_exec_level 0, as axas_create() sets it on
+ * EPT), protect that grants execute splits every block of the range down
+ * to 4 KiB leaves, translations unchanged: a 1 GiB block takes 1 + 512
+ * table pages, a 2 MiB one 1. Every one of them is allocated before any
+ * entry changes: failing any (fault injection or the table page limit)
+ * leaves the table as it was, with no page kept. Taking execute away
+ * merges nothing. Run on every format: on arm64 the splits go through
+ * break-before-make.
+ */
+static void npt_test_nx_protect(struct kunit *test)
+{
+	struct npt_ctx *ctx = test->priv;
+	struct axas_npt *npt = &ctx->npt;
+	unsigned int top = ctx->top_leaf, flushes, pages, n, need;
+	struct npt_nx_check c = { .delta = 4ULL * SZ_1G };
+	u64 blk = SZ_1G + 8 * SZ_2M, g1 = 2ULL * SZ_1G, g2 = 3ULL * SZ_1G;
+	u64 cut = g1 + SZ_2M - SZ_4K, cut_len = SZ_2M + 2 * SZ_4K;
+	u64 mapped = SZ_4M + 2ULL * SZ_1G, hash;
+	s64 hits;
+	int ret = -ENOMEM;
+
+	npt->max_exec_level = 0;
+	/* Two 2 MiB blocks; two 1 GiB ones (2 MiB blocks on 2 levels). */
+	KUNIT_ASSERT_EQ(test, axas_npt_map(npt, blk, blk + c.delta, SZ_4M,
+					   NPT_RW, AXAS_MEM_DEVICE), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(npt, g1, g1 + c.delta, 2ULL * SZ_1G,
+					   NPT_RW, AXAS_MEM_DEVICE), 0);
+	npt_nx_expect(test, npt, &c, mapped);
+	KUNIT_EXPECT_EQ(test, c.leaves[1], top == 2 ? 2 : 2 + 2 * 512);
+
+	/*
+	 * Across a 2 MiB boundary of the first 1 GiB block: the 2 MiB block
+	 * wholly inside is split too, not just the two the range cuts.
+	 */
+	pages = atomic_read(&npt->nr_pages);
+	flushes = npt_flushes(ctx);
+	KUNIT_ASSERT_EQ(test, axas_npt_protect(npt, cut, cut_len,
+					       AXAS_PROT_RWX), 0);
+	KUNIT_EXPECT_EQ(test, npt_flushes(ctx), flushes + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&npt->nr_pages),
+			pages + (top == 2) + 3);
+	c.xs[0] = cut;
+	c.xe[0] = cut + cut_len;
+	npt_nx_expect(test, npt, &c, mapped);
+	KUNIT_EXPECT_EQ(test, c.leaves[0], 3 * 512);
+	npt_expect_leaf(test, npt, g1 + SZ_2M + 42, g1 + SZ_2M + 42 + c.delta,
+			0, AXAS_PROT_RWX);
+
+	/* Two whole 2 MiB blocks: a table each. */
+	pages = atomic_read(&npt->nr_pages);
+	KUNIT_ASSERT_EQ(test, axas_npt_protect(npt, blk, SZ_4M,
+					       AXAS_PROT_RWX), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&npt->nr_pages), pages + 2);
+	c.xs[2] = blk;
+	c.xe[2] = blk + SZ_4M;
+	npt_nx_expect(test, npt, &c, mapped);
+	KUNIT_EXPECT_EQ(test, c.leaves[0], 5 * 512);
+
+	/* The whole second block: allocations fail in turn. */
+	need = top == 2 ? 1 + 512 : 512;
+	pages = atomic_read(&npt->nr_pages);
+	flushes = npt_flushes(ctx);
+	hash = npt_hash(npt);
+	hits = atomic64_read(&npt->limit_hits);
+	npt->max_pages = pages + need - 1;
+	KUNIT_EXPECT_EQ(test, axas_npt_protect(npt, g2, SZ_1G, AXAS_PROT_RWX),
+			-ENOMEM);
+	npt->max_pages = 0;
+	KUNIT_EXPECT_EQ(test, atomic64_read(&npt->limit_hits), hits + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&npt->nr_pages), pages);
+	KUNIT_EXPECT_EQ(test, npt_hash(npt), hash);
+	for (n = 1; n <= need + 1; n++) {
+		if (!npt_nx_sweep(ctx, n, need))
+			continue;
+		axas_kunit_fail_nth(test, n);
+		ret = axas_npt_protect(npt, g2, SZ_1G, AXAS_PROT_RWX);
+		axas_kunit_fail_nth(test, 0);
+		if (ret != -ENOMEM)
+			break;
+		if (atomic_read(&npt->nr_pages) != pages ||
+		    npt_hash(npt) != hash) {
+			KUNIT_FAIL(test, "fail_nth %u changed the table", n);
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	/* Exactly @need pages: the (@need + 1)th allocation never came. */
+	KUNIT_EXPECT_EQ(test, n, need + 1);
+	KUNIT_EXPECT_EQ(test, npt_flushes(ctx), flushes + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&npt->nr_pages), pages + need);
+	c.xs[1] = g2;
+	c.xe[1] = g2 + SZ_1G;
+	npt_nx_expect(test, npt, &c, mapped);
+	KUNIT_EXPECT_EQ(test, c.leaves[0], 5 * 512 + 512 * 512);
+	KUNIT_EXPECT_EQ(test, c.leaves[1], 512 - 3);
+	KUNIT_EXPECT_EQ(test, c.leaves[2], 0);
+
+	/* Already executable: nothing changes, nothing is flushed. */
+	hash = npt_hash(npt);
+	flushes = npt_flushes(ctx);
+	KUNIT_EXPECT_EQ(test, axas_npt_protect(npt, g2, SZ_1G, AXAS_PROT_RWX),
+			0);
+	KUNIT_EXPECT_EQ(test, npt_flushes(ctx), flushes);
+	KUNIT_EXPECT_EQ(test, npt_hash(npt), hash);
+
+	/* Taking execute away keeps the 4 KiB leaves and their tables. */
+	pages = atomic_read(&npt->nr_pages);
+	KUNIT_ASSERT_EQ(test, axas_npt_protect(npt, g2, SZ_1G, NPT_RW), 0);
+	KUNIT_EXPECT_EQ(test, npt_flushes(ctx), flushes + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&npt->nr_pages), pages);
+	npt_expect_leaf(test, npt, g2, g2 + c.delta, 0, NPT_RW);
+	npt_expect_leaf(test, npt, g2 + SZ_1G - 1, g2 + SZ_1G - 1 + c.delta, 0,
+			NPT_RW);
+	npt_expect_clean(test, ctx);
+}
+
 /* The oracle: the mapped intervals, in no particular order. */
 #define NPT_ORACLE_MAX	1024
 
@@ -1405,6 +1596,7 @@ static struct kunit_case axas_npt_cases[] = {
 	KUNIT_CASE_PARAM(npt_test_install_race, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_lookup_race, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_fail_nth, npt_gen_params),
+	KUNIT_CASE_PARAM(npt_test_nx_protect, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_random, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_flush, npt_gen_params),
 	KUNIT_CASE_PARAM(npt_test_walk, npt_gen_params),

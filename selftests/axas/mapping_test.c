@@ -618,4 +618,101 @@ TEST_F(axas_as, pt_raw_matches_translate)
 	free(raw);
 }
 
+#define NX_HUGE_PARAM	"/sys/module/axas/parameters/nx_huge_pages"
+
+/* The nx_huge_pages parameter, "off", "on" or "auto"; 0 or -errno. */
+static int nx_huge_get(char *buf, size_t len)
+{
+	int fd = open(NX_HUGE_PARAM, O_RDONLY), ret = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n <= 0) {
+		ret = n ? -errno : -EIO;
+	} else {
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+	}
+	close(fd);
+	return ret;
+}
+
+static int nx_huge_set(const char *val)
+{
+	int fd = open(NX_HUGE_PARAM, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * nx_huge_pages=on (x86 ITLB multihit) applies to address spaces created
+ * from then on: on EPT, granting execute to a populated range of 2 MiB
+ * frames splits their blocks into 4 KiB leaves, one table page each, the
+ * translations unchanged; taking execute away merges nothing. Other
+ * formats keep their blocks.
+ */
+TEST_F(axas_as, nx_huge_protect)
+{
+	bool ept = variant->format == AXAS_FORMAT_X86_EPT4 ||
+		   variant->format == AXAS_FORMAT_X86_EPT5;
+	uint64_t gpa = G0 + SZ_2M, len = 2 * SZ_2M, hb[NR_PROBES], h;
+	struct axas_stats st0, st;
+	char saved[16];
+	int fd, ret, i;
+
+	if (!is_root())
+		SKIP(return, "setting nx_huge_pages needs root");
+	ASSERT_EQ(0, nx_huge_get(saved, sizeof(saved)));
+	ASSERT_EQ(0, nx_huge_set("on"));
+	fd = as_create(self->dev, variant->format, variant->gpa_bits, 0, 0, 0);
+	ret = nx_huge_set(saved);	/* before anything can fail */
+	ASSERT_LE(0, fd) TH_LOG("AXAS_CREATE: %s", strerror(-fd));
+	close(self->fd);
+	self->fd = fd;
+	ASSERT_EQ(0, ret) TH_LOG("restoring nx_huge_pages=%s", saved);
+
+	ASSERT_EQ(0, map_alloc(fd, gpa, len, RW,
+			       AXAS_MAP_ALLOC_POPULATE | AXAS_MAP_ALLOC_HUGE));
+	ASSERT_EQ(0, get_stats(fd, &st0));
+	/* A fresh VM has 2 MiB blocks free. */
+	ASSERT_EQ(2, st0.leaves_2m);
+	for (i = 0; i < NR_PROBES; i++)
+		ASSERT_EQ(0, translate(fd, gpa + i * (len / NR_PROBES) +
+				       i * SZ_4K, &hb[i], NULL));
+
+	ASSERT_EQ(0, protect(fd, gpa, SZ_2M, AXAS_PROT_RWX));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(ept ? 1 : 2, st.leaves_2m);
+	EXPECT_EQ(ept ? 512 : 0, st.leaves_4k);
+	EXPECT_EQ(st0.table_pages + ept, st.table_pages);
+	EXPECT_EQ(st0.frames, st.frames);
+	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(fd, gpa + 5, AXAS_PROT_EXEC));
+
+	ASSERT_EQ(0, protect(fd, gpa, len, AXAS_PROT_RWX));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(ept ? 0 : 2, st.leaves_2m);
+	EXPECT_EQ(ept ? 1024 : 0, st.leaves_4k);
+	EXPECT_EQ(st0.table_pages + 2 * ept, st.table_pages);
+
+	/* Execute taken away: still 4 KiB leaves, no table freed. */
+	ASSERT_EQ(0, protect(fd, gpa, len, RW));
+	ASSERT_EQ(0, get_stats(fd, &st));
+	EXPECT_EQ(ept ? 0 : 2, st.leaves_2m);
+	EXPECT_EQ(ept ? 1024 : 0, st.leaves_4k);
+	EXPECT_EQ(st0.table_pages + 2 * ept, st.table_pages);
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(fd, gpa + 5, AXAS_PROT_EXEC));
+	for (i = 0; i < NR_PROBES; i++) {
+		ASSERT_EQ(0, translate(fd, gpa + i * (len / NR_PROBES) +
+				       i * SZ_4K, &h, NULL));
+		EXPECT_EQ(hb[i], h) TH_LOG("probe %d", i);
+	}
+}
+
 TEST_HARNESS_MAIN
