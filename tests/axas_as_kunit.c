@@ -2938,7 +2938,6 @@ static void as_test_linear_memtype(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
-
 /* Adjacent pieces that agree merge again, so splits do not pile up. */
 static void as_test_region_merge(struct kunit *test)
 {
