@@ -16,8 +16,10 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
@@ -154,27 +156,94 @@ static void axas_frame_free(struct page *page, unsigned int order)
 		__free_page(nth_page(page, i));
 }
 
+/*
+ * Frames waiting for a grace period: one batch per unmap (or destroy),
+ * freed by a work item after it, so that an unmap does not sleep through
+ * a whole grace period (about 18 ms each under TCG: 2,048 single-page
+ * unmaps took 38 s).
+ */
+struct axas_frame_batch {
+	struct rcu_work rwork;
+	struct list_head pages;
+};
+
+static struct workqueue_struct *axas_free_wq;
+
+static void axas_free_list(struct list_head *pages)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		cond_resched();
+	}
+}
+
+static void axas_free_batch(struct work_struct *work)
+{
+	struct axas_frame_batch *b = container_of(to_rcu_work(work),
+						  struct axas_frame_batch,
+						  rwork);
+
+	axas_free_list(&b->pages);
+	kfree(b);
+}
+
 /**
  * axas_free_frames() - free guest frames unlinked from the table
- * @frames: Pages linked through page->lru.
+ * @frames: Pages linked through page->lru; empty on return.
  *
- * The table no longer maps them and the TLB was flushed; wait for lockless
- * walkers that may still hold one of their addresses, then free them.
+ * The table no longer maps them and the TLB was flushed; lockless walkers
+ * may still hold one of their addresses until a grace period ends. The
+ * frames are freed after it by a work item (queue_rcu_work()), without
+ * waiting here; should the batch not be allocated, this waits for the
+ * grace period and frees them itself.
  *
  * Context: Process context, may sleep; no lock of the address space held.
  */
 void axas_free_frames(struct list_head *frames)
 {
-	struct page *page, *next;
+	struct axas_frame_batch *b;
 
 	if (list_empty(frames))
 		return;
-	synchronize_rcu();
-	list_for_each_entry_safe(page, next, frames, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-		cond_resched();
+	b = kmalloc(sizeof(*b), GFP_KERNEL | __GFP_NOWARN);
+	if (!b) {
+		synchronize_rcu();
+		axas_free_list(frames);
+		return;
 	}
+	INIT_LIST_HEAD(&b->pages);
+	list_splice_init(frames, &b->pages);
+	INIT_RCU_WORK(&b->rwork, axas_free_batch);
+	queue_rcu_work(axas_free_wq, &b->rwork);
+}
+
+/**
+ * axas_backend_init() - set up the frame freeing work queue
+ *
+ * Context: Module init.
+ * Return: 0 or -ENOMEM.
+ */
+int axas_backend_init(void)
+{
+	/* Freeing frames is reclaim's friend: keep a rescuer for it. */
+	axas_free_wq = alloc_workqueue("axas_free", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				       0);
+	return axas_free_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * axas_backend_exit() - free every frame still waiting, then the queue
+ *
+ * Context: Module exit, after the last address space is gone.
+ */
+void axas_backend_exit(void)
+{
+	/* The grace periods end, queueing their work; then it runs. */
+	rcu_barrier();
+	destroy_workqueue(axas_free_wq);
 }
 
 /**

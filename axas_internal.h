@@ -147,6 +147,8 @@ void axas_backend_leaf_removed(struct axas *as, struct axas_region *r,
 			       phys_addr_t hpa, u64 size,
 			       struct list_head *frames);
 void axas_free_frames(struct list_head *frames);
+int axas_backend_init(void);
+void axas_backend_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 long axas_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);

@@ -640,10 +640,15 @@ static int __init axas_init(void)
 {
 	int ret;
 
+	ret = axas_backend_init();
+	if (ret)
+		return ret;
 	axas_debugfs_init();
 	ret = misc_register(&axas_misc);
-	if (ret)
+	if (ret) {
 		axas_debugfs_exit();
+		axas_backend_exit();
+	}
 	return ret;
 }
 
@@ -653,6 +658,7 @@ static void __exit axas_exit(void)
 	axas_debugfs_exit();
 	/* Table pages and regions are freed by RCU callbacks in this module. */
 	rcu_barrier();
+	axas_backend_exit();
 }
 
 module_init(axas_init);

@@ -3012,6 +3012,66 @@ static void as_test_region_merge(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+/* A lockless reader that stays in its RCU section until let go (or 10 s). */
+struct as_rcu_hold {
+	struct completion inside;
+	struct completion done;
+	atomic_t let_go;
+	bool let_go_in_time;
+};
+
+static int as_rcu_holder(void *arg)
+{
+	struct as_rcu_hold *h = arg;
+	unsigned long end = jiffies + 10 * HZ;
+
+	rcu_read_lock();
+	complete(&h->inside);
+	while (!atomic_read(&h->let_go) && time_before(jiffies, end))
+		cpu_relax();
+	h->let_go_in_time = atomic_read(&h->let_go);
+	rcu_read_unlock();
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * An unmap that frees frames returns without waiting for a grace period
+ * (the frames go after it, by a work item): with a reader inside its RCU
+ * section until the unmap returned, the old synchronize_rcu() waited for
+ * the reader's 10 s timeout.
+ */
+static void as_test_unmap_no_gp_wait(struct kunit *test)
+{
+	struct axas_params params = {};
+	struct task_struct *t;
+	struct as_rcu_hold h;
+	struct axas_stats st;
+	struct axas *as;
+
+	/* The reader must not keep the unmap off the only CPU. */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RCU) && num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs or preemptible RCU");
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, AS_GPA, 16 * SZ_4K, AS_RW,
+					     AS_POP), 0);
+	init_completion(&h.inside);
+	init_completion(&h.done);
+	atomic_set(&h.let_go, 0);
+	t = kthread_run(as_rcu_holder, &h, "axas-rcu-hold");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&h.inside);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, AS_GPA, 16 * SZ_4K), 0);
+	atomic_set(&h.let_go, 1);
+	wait_for_completion(&h.done);
+	KUNIT_EXPECT_TRUE_MSG(test, h.let_go_in_time,
+			      "the unmap waited for the reader's grace period");
+	axas_get_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 0);
+	axas_put(as);
+}
+
 /*
  * One lazy 64 MiB region with @holes single pages unmapped at 8 KiB
  * steps, in a fresh address space; then one large unmap (@big) or the
@@ -3066,6 +3126,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE(as_test_create_default),
 	KUNIT_CASE(as_test_create_enospc),
 	KUNIT_CASE_SLOW(as_test_region_holes),
+	KUNIT_CASE(as_test_unmap_no_gp_wait),
 	KUNIT_CASE_PARAM(as_test_root_info, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_linear_translate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_linear_rw, as_gen_params),
