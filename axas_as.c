@@ -109,6 +109,9 @@ struct axas *axas_create(const struct axas_params *params)
 		      MT_FLAGS_LOCK_EXTERN);
 	mt_set_external_lock(&as->regions, &as->lock);
 	kref_init(&as->ref);
+	seqcount_init(&as->inval_seq);
+	as->inval_ops = params->invalidate_ops;
+	as->inval_cookie = params->invalidate_cookie;
 	as->base = params->base;
 	as->last = params->base + size - 1;
 	as->max_frames = params->max_frames;
@@ -623,6 +626,57 @@ static void axas_unsplit_range(struct axas *as, u64 gpa, u64 size,
 		axas_unsplit_at(as, gpa);
 }
 
+/* Start a change that may make translations of [@gpa, +@size) stale. */
+static void axas_invalidate_start(struct axas *as)
+{
+	lockdep_assert_held_write(&as->lock);
+	/* Raw: readers never spin, so the writer may be preempted. */
+	raw_write_seqcount_begin(&as->inval_seq);
+}
+
+/* The table changed (and was flushed): tell the creator, frames live on. */
+static void axas_invalidate_end(struct axas *as, u64 gpa, u64 size,
+				bool changed)
+{
+	lockdep_assert_held_write(&as->lock);
+	if (changed && as->inval_ops && as->inval_ops->invalidate)
+		as->inval_ops->invalidate(as->inval_cookie, gpa, size);
+	raw_write_seqcount_end(&as->inval_seq);
+}
+
+/**
+ * axas_invalidate_begin() - start using translations of an address space
+ * @as: The address space.
+ *
+ * The mmu_invalidate_seq pattern: read this, translate (axas_translate()),
+ * use the result, then ask axas_invalidate_retry() whether an unmap or
+ * protect ran meanwhile; if so, drop what was derived and start again.
+ * A map never invalidates. The answer covers the whole address space.
+ *
+ * Context: Any context; lock-free.
+ * Return: A sequence value for axas_invalidate_retry().
+ */
+unsigned int axas_invalidate_begin(struct axas *as)
+{
+	return raw_read_seqcount(&as->inval_seq);
+}
+EXPORT_SYMBOL_NS_GPL(axas_invalidate_begin, AXAS);
+
+/**
+ * axas_invalidate_retry() - did translations change since the begin
+ * @as:		The address space.
+ * @seq:	From axas_invalidate_begin().
+ *
+ * Context: Any context; lock-free.
+ * Return: true if an unmap or protect was in progress at @seq or has
+ * changed the table since (retry), false if what was derived still holds.
+ */
+bool axas_invalidate_retry(struct axas *as, unsigned int seq)
+{
+	return (seq & 1) || read_seqcount_retry(&as->inval_seq, seq);
+}
+EXPORT_SYMBOL_NS_GPL(axas_invalidate_retry, AXAS);
+
 /**
  * axas_unmap() - unmap a GPA range
  * @as:		The address space.
@@ -671,7 +725,9 @@ int axas_unmap(struct axas *as, u64 gpa, u64 size)
 	ret = mas_preallocate(&mas, NULL, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto unsplit;
+	axas_invalidate_start(as);
 	ret = axas_npt_unmap(&as->npt, gpa, size, axas_unmap_leaf, &ctx);
+	axas_invalidate_end(as, gpa, size, !ret);
 	if (ret && ret != -ENOENT) {
 		mas_destroy(&mas);
 		goto unsplit;
@@ -766,7 +822,9 @@ int axas_protect(struct axas *as, u64 gpa, u64 size, unsigned int prot)
 	ret = axas_split_range(as, gpa, size, &sp);
 	if (ret)
 		goto out;
+	axas_invalidate_start(as);
 	ret = axas_npt_protect(&as->npt, gpa, size, prot);
+	axas_invalidate_end(as, gpa, size, !ret);
 	if (ret && ret != -ENOENT) {
 		axas_unsplit_range(as, gpa, size, &sp);
 		goto out;
@@ -983,6 +1041,82 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(axas_translate_limit, AXAS);
+
+/**
+ * axas_get_frame() - take a reference on the guest frame at a GPA
+ * @as:		The address space.
+ * @gpa:	Guest-physical address in an allocated region.
+ * @page:	Set to the 4 KiB page holding @gpa, with a reference.
+ *
+ * For DMA or kmap() of guest memory that must outlive a racing unmap: the
+ * page stays allocated until axas_put_frame(), but an unmap may take it
+ * out of the guest at any time (writes after that are not seen by the
+ * guest). Nothing is faulted in: a lazy page not yet touched is -ENOENT
+ * (axas_handle_fault() it first). Linear regions have no frames of axas.
+ *
+ * Context: Any context; lock-free (RCU).
+ * Return: 0; -ERANGE beyond the format's width; -ENOENT when not mapped;
+ * -EOPNOTSUPP in a linear region; -EAGAIN when changes kept racing.
+ */
+int axas_get_frame(struct axas *as, u64 gpa, struct page **page)
+{
+	struct axas_npt_leaf leaf;
+	struct axas_region *r;
+	unsigned long index;
+	unsigned int tries;
+	struct page *p;
+	int ret = -EAGAIN;
+
+	if (!axas_gpa_in_width(as, gpa))
+		return -ERANGE;
+	rcu_read_lock();
+	for (tries = 0; tries < AXAS_TRANSLATE_MAX_TRIES; tries++) {
+		index = gpa;
+		r = mt_find(&as->regions, &index, gpa);
+		if (!r) {
+			ret = -ENOENT;
+			break;
+		}
+		if (r->type != AXAS_BACKEND_ALLOC) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		if (axas_npt_lookup(&as->npt, gpa, &leaf)) {
+			ret = -ENOENT;
+			break;
+		}
+		/* As axas_translate_limit(): is the leaf @r's? */
+		index = gpa;
+		if (mt_find(&as->regions, &index, gpa) != r ||
+		    gpa > READ_ONCE(r->last))
+			continue;
+		/*
+		 * Frames are freed a grace period after they left the table:
+		 * inside this RCU section the page is still allocated.
+		 */
+		p = pfn_to_page(PHYS_PFN(leaf.hpa));
+		if (WARN_ON_ONCE(!get_page_unless_zero(p)))
+			break;
+		*page = p;
+		ret = 0;
+		break;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(axas_get_frame, AXAS);
+
+/**
+ * axas_put_frame() - drop a reference from axas_get_frame()
+ * @page: The page.
+ *
+ * Context: Any context.
+ */
+void axas_put_frame(struct page *page)
+{
+	put_page(page);
+}
+EXPORT_SYMBOL_NS_GPL(axas_put_frame, AXAS);
 
 /**
  * struct axas_rw_op - a guest read or write being carried out

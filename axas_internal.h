@@ -13,6 +13,7 @@
 #include <linux/maple_tree.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
@@ -107,6 +108,12 @@ struct axas_region {
  *		to it whichever thread allocates them.
  * @faults:	Fault outcomes, indexed by enum axas_fault_outcome.
  * @faults_nomem: Faults that failed with -ENOMEM.
+ * @inval_seq:	Odd while an unmap or protect changes the table, bumped
+ *		again when it is done (axas_invalidate_begin()); written
+ *		under the write lock with the raw seqcount writers: readers
+ *		never spin on it.
+ * @inval_ops:	The creator's struct axas_invalidate_ops, or NULL.
+ * @inval_cookie: Its argument.
  */
 struct axas {
 	struct rw_semaphore lock;
@@ -127,6 +134,9 @@ struct axas {
 	struct mem_cgroup *memcg;
 	atomic64_t faults[AXAS_FAULT_PERM + 1];
 	atomic64_t faults_nomem;
+	seqcount_t inval_seq;
+	const struct axas_invalidate_ops *inval_ops;
+	void *inval_cookie;
 };
 
 /* axas_as.c */

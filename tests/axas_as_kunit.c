@@ -9,6 +9,7 @@
 #include <kunit/test.h>
 #include <linux/axas.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -3072,6 +3073,109 @@ static void as_test_unmap_no_gp_wait(struct kunit *test)
 	axas_put(as);
 }
 
+struct as_inval_log {
+	unsigned int calls;
+	u64 gpa, size;
+	bool frame_alive;	/* the watched page still allocated then */
+	struct page *watch;
+};
+
+static void as_inval_cb(void *cookie, u64 gpa, u64 size)
+{
+	struct as_inval_log *log = cookie;
+
+	log->calls++;
+	log->gpa = gpa;
+	log->size = size;
+	if (log->watch)
+		log->frame_alive = page_ref_count(log->watch) >= 2;
+}
+
+static const struct axas_invalidate_ops as_inval_ops = {
+	.invalidate = as_inval_cb,
+};
+
+/*
+ * The lifetime contract for in-kernel callers: a frame reference outlives
+ * an unmap, the invalidation sequence and callback see unmap and protect
+ * (not map, faults or reads), and the callback runs before frames go.
+ */
+static void as_test_lifetime(struct kunit *test)
+{
+	struct as_inval_log log = {};
+	struct axas_params params = {
+		.invalidate_ops		= &as_inval_ops,
+		.invalidate_cookie	= &log,
+	};
+	u64 gpa = AS_GPA;
+	struct page *page, *p2;
+	unsigned int seq, i;
+	struct axas *as;
+	u8 buf[8], *va;
+
+	as = axas_create(&params);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(as));
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, gpa, 4 * SZ_4K, AS_RW, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, gpa + SZ_1M, SZ_4K, as_hpa,
+					      AS_RW, AXAS_MEM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, axas_get_frame(as, gpa, &page), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_get_frame(as, gpa + SZ_1M, &page),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, axas_get_frame(as, gpa + SZ_2M, &page), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_get_frame(as, BIT_ULL(60), &page), -ERANGE);
+
+	seq = axas_invalidate_begin(as);
+	memcpy(buf, "axasfrm", 8);
+	KUNIT_ASSERT_EQ(test, axas_write(as, gpa + SZ_4K + 16, buf, 8,
+					 AXAS_RW_FAULT_IN), 0);
+	KUNIT_ASSERT_EQ(test, axas_get_frame(as, gpa + SZ_4K + 16, &page), 0);
+	KUNIT_EXPECT_EQ(test, page_to_phys(page), as_xlate(test, as,
+							    gpa + SZ_4K));
+	KUNIT_ASSERT_EQ(test, axas_get_frame(as, gpa + SZ_4K, &p2), 0);
+	KUNIT_EXPECT_PTR_EQ(test, p2, page);
+	axas_put_frame(p2);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, gpa + SZ_8M, SZ_4K, AS_RW, 0),
+			0);
+	/* Maps, faults and writes do not invalidate. */
+	KUNIT_EXPECT_FALSE(test, axas_invalidate_retry(as, seq));
+	KUNIT_EXPECT_EQ(test, log.calls, 0);
+
+	/* A protect does, once, with its range. */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, gpa, 4 * SZ_4K, AXAS_PROT_READ),
+			0);
+	KUNIT_EXPECT_TRUE(test, axas_invalidate_retry(as, seq));
+	KUNIT_EXPECT_EQ(test, log.calls, 1);
+	KUNIT_EXPECT_EQ(test, log.gpa, gpa);
+	KUNIT_EXPECT_EQ(test, log.size, 4 * SZ_4K);
+
+	/* An unmap too; the callback runs before the frame is freed. */
+	seq = axas_invalidate_begin(as);
+	KUNIT_EXPECT_FALSE(test, axas_invalidate_retry(as, seq));
+	log.watch = page;
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + SZ_4K, SZ_4K), 0);
+	KUNIT_EXPECT_TRUE(test, axas_invalidate_retry(as, seq));
+	KUNIT_EXPECT_EQ(test, log.calls, 2);
+	KUNIT_EXPECT_EQ(test, log.gpa, gpa + SZ_4K);
+	KUNIT_EXPECT_EQ(test, log.size, SZ_4K);
+	KUNIT_EXPECT_TRUE(test, log.frame_alive);
+	log.watch = NULL;
+	KUNIT_EXPECT_EQ(test, axas_get_frame(as, gpa + SZ_4K, &p2), -ENOENT);
+	/* Our reference keeps the old frame and its bytes. */
+	rcu_barrier();
+	for (i = 0; i < 250 && page_ref_count(page) > 1; i++)
+		msleep(20);	/* axas's reference goes by a work item */
+	va = kmap_local_page(page);
+	KUNIT_EXPECT_EQ(test, memcmp(va + 16, "axasfrm", 8), 0);
+	kunmap_local(va);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	axas_put_frame(page);
+
+	/* Failed and empty operations do not call back. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, gpa + SZ_4K, SZ_4K), -ENOENT);
+	KUNIT_EXPECT_EQ(test, log.calls, 2);
+	axas_put(as);
+}
+
 /*
  * One lazy 64 MiB region with @holes single pages unmapped at 8 KiB
  * steps, in a fresh address space; then one large unmap (@big) or the
@@ -3103,21 +3207,50 @@ static void as_holes_once(struct kunit *test, unsigned int holes, bool big)
 	rcu_barrier();
 }
 
-/* Every hole count from 1 to 300, then in steps to a few thousand. */
+/*
+ * Every hole count from 1 to 300, then in steps to a few thousand: one
+ * case per 20 counts or per larger count, so that none runs for minutes
+ * (the hung-task detector watches the KUnit runner's wait).
+ */
+static const unsigned int as_holes_more[] = { 320, 384, 448, 512, 640, 768,
+					      1024, 1536, 2048, 3072 };
+#define AS_HOLES_CHUNK		20
+#define AS_HOLES_NR_CHUNKS	(300 / AS_HOLES_CHUNK)
+
+/* The hole counts of case @i: a chunk of 1-300, or one larger count. */
+static void as_holes_range(unsigned int i, unsigned int *first,
+			   unsigned int *last)
+{
+	if (i < AS_HOLES_NR_CHUNKS) {
+		*first = i * AS_HOLES_CHUNK + 1;
+		*last = *first + AS_HOLES_CHUNK - 1;
+	} else {
+		*first = as_holes_more[i - AS_HOLES_NR_CHUNKS];
+		*last = *first;
+	}
+}
+
+/* The parameter is the case's index + 1 (never NULL). */
+static const void *as_holes_gen(const void *prev, char *desc)
+{
+	unsigned int i = (uintptr_t)prev, first, last;
+
+	if (i >= AS_HOLES_NR_CHUNKS + ARRAY_SIZE(as_holes_more))
+		return NULL;
+	as_holes_range(i, &first, &last);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "holes-%u-%u", first, last);
+	return (const void *)(uintptr_t)(i + 1);
+}
+
 static void as_test_region_holes(struct kunit *test)
 {
-	static const unsigned int more[] = { 320, 384, 448, 512, 640, 768,
-					     1024, 1536, 2048, 3072 };
-	unsigned int n, i;
+	unsigned int n, first, last;
 
-	for (n = 1; n <= 300; n++) {
+	as_holes_range((uintptr_t)test->param_value - 1, &first, &last);
+	for (n = first; n <= last; n++) {
 		as_holes_once(test, n, false);
 		as_holes_once(test, n, true);
 		cond_resched();
-	}
-	for (i = 0; i < ARRAY_SIZE(more); i++) {
-		as_holes_once(test, more[i], false);
-		as_holes_once(test, more[i], true);
 	}
 }
 
@@ -3125,8 +3258,8 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_create_errors, as_gen_params),
 	KUNIT_CASE(as_test_create_default),
 	KUNIT_CASE(as_test_create_enospc),
-	KUNIT_CASE_SLOW(as_test_region_holes),
 	KUNIT_CASE(as_test_unmap_no_gp_wait),
+	KUNIT_CASE(as_test_lifetime),
 	KUNIT_CASE_PARAM(as_test_root_info, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_linear_translate, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_linear_rw, as_gen_params),
@@ -3171,4 +3304,16 @@ static struct kunit_suite axas_as_suite = {
 	.test_cases = axas_as_cases,
 };
 
-kunit_test_suite(axas_as_suite);
+/* Region-tree shapes: no address space of the axas_as fixture. */
+static struct kunit_case axas_regions_cases[] = {
+	KUNIT_CASE_PARAM_ATTR(as_test_region_holes, as_holes_gen,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite axas_regions_suite = {
+	.name = "axas_regions",
+	.test_cases = axas_regions_cases,
+};
+
+kunit_test_suites(&axas_as_suite, &axas_regions_suite);

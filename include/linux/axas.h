@@ -16,8 +16,16 @@
  * Waiting for the lock is killable: a fatal signal ends the call with
  * -EINTR and nothing changed (axas_get_stats() and axas_put() wait
  * unconditionally).
- * All functions but axas_get(), axas_root_info(), axas_translate() and
- * axas_translate_limit() may sleep.
+ * All functions but axas_get(), axas_root_info(), axas_translate(),
+ * axas_translate_limit(), axas_invalidate_begin(), axas_invalidate_retry(),
+ * axas_get_frame() and axas_put_frame() may sleep.
+ *
+ * Lifetime: an HPA from axas_translate() is only a snapshot. A caller that
+ * keeps one either holds a frame reference (axas_get_frame(): the page
+ * stays allocated until axas_put_frame(), even after an unmap), or checks
+ * it with the invalidation sequence (axas_invalidate_begin() before the
+ * translate, axas_invalidate_retry() after its use) or is told by
+ * struct axas_invalidate_ops before the frames are freed.
  *
  * TLB maintenance is the caller's: axas calls struct axas_flush_ops, once
  * per operation that removes or changes valid entries, before any removed
@@ -30,6 +38,7 @@
 #include <uapi/linux/axas.h>
 
 struct axas;
+struct page;
 
 /**
  * struct axas_flush_ops - TLB maintenance supplied by the table's user
@@ -48,6 +57,23 @@ struct axas_flush_ops {
 };
 
 /**
+ * struct axas_invalidate_ops - told when translations may go away
+ * @invalidate: [@gpa, @gpa + @size) was unmapped or had its rights
+ *		changed: a translation, frame or mapping of it the caller
+ *		derived before is stale. Called once per axas_unmap() and
+ *		axas_protect() that changed the table, after the table and
+ *		its TLB flush, before any removed frame is freed, with the
+ *		address space's lock held for write (so it may sleep, but must
+ *		not call axas on this address space).
+ *
+ * Not TLB maintenance (struct axas_flush_ops): this is for the caller's
+ * own copies of translations (shadow tables, DMA mappings, cached HPAs).
+ */
+struct axas_invalidate_ops {
+	void (*invalidate)(void *cookie, u64 gpa, u64 size);
+};
+
+/**
  * struct axas_params - how to create an address space
  * @format:	Table format; %AXAS_FORMAT_DEFAULT picks the host's own.
  * @gpa_bits:	Guest-physical address width; 0 picks the format's largest
@@ -63,6 +89,8 @@ struct axas_flush_ops {
  *		-EINVAL.
  * @flush_ops:	TLB maintenance; may be NULL.
  * @flush_cookie: Argument of @flush_ops.
+ * @invalidate_ops: Invalidation of the caller's own copies; may be NULL.
+ * @invalidate_cookie: Argument of @invalidate_ops.
  */
 struct axas_params {
 	enum axas_format format;
@@ -73,6 +101,8 @@ struct axas_params {
 	u64 max_table_pages;
 	const struct axas_flush_ops *flush_ops;
 	void *flush_cookie;
+	const struct axas_invalidate_ops *invalidate_ops;
+	void *invalidate_cookie;
 };
 
 /**
@@ -117,6 +147,11 @@ int axas_handle_fault(struct axas *as, u64 gpa, unsigned int access);
 int axas_translate(struct axas *as, u64 gpa, phys_addr_t *hpa);
 int axas_translate_limit(struct axas *as, u64 gpa, phys_addr_t *hpa,
 			 u64 *len);
+
+unsigned int axas_invalidate_begin(struct axas *as);
+bool axas_invalidate_retry(struct axas *as, unsigned int seq);
+int axas_get_frame(struct axas *as, u64 gpa, struct page **page);
+void axas_put_frame(struct page *page);
 
 int axas_read(struct axas *as, u64 gpa, void *buf, size_t len,
 	      unsigned int flags);
