@@ -107,6 +107,12 @@ struct axas_region {
  *		to it whichever thread allocates them.
  * @faults:	Fault outcomes, indexed by enum axas_fault_outcome.
  * @faults_nomem: Faults that failed with -ENOMEM.
+ * @mapping:	The page cache mapping of the address-space fd's own inode,
+ *		through which the VMM mmap()s guest frames; NULL when there
+ *		is no fd (in-kernel users) or once the fd is released. Set
+ *		before the fd is installed; cleared under @lock for write.
+ *		Unmap zaps the VMM's mappings through it before frames are
+ *		freed.
  */
 struct axas {
 	struct rw_semaphore lock;
@@ -127,11 +133,14 @@ struct axas {
 	struct mem_cgroup *memcg;
 	atomic64_t faults[AXAS_FAULT_PERM + 1];
 	atomic64_t faults_nomem;
+	struct address_space *mapping;
 };
 
 /* axas_as.c */
 int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
 		    bool write, bool prefault);
+struct page *axas_vmm_frame_locked(struct axas *as, u64 gpa);
+void axas_vmm_zap(struct axas *as, u64 gpa, u64 last);
 
 /* axas_debugfs.c */
 void axas_debugfs_add(struct axas *as);
