@@ -14,45 +14,45 @@
 #include "axas_utils.h"
 
 static sigjmp_buf touch_jb;
-static volatile sig_atomic_t touch_sig;
 
 static void touch_handler(int sig)
 {
-	touch_sig = sig;
-	siglongjmp(touch_jb, 1);
+	siglongjmp(touch_jb, sig);
 }
 
 /*
  * Read (or write @val to) one byte; return 0, or the signal it raised
- * (SIGBUS, SIGSEGV). A read stores what it read in *@val.
+ * (SIGBUS, SIGSEGV). A read stores what it read in *@val. The accesses
+ * are atomic so that the compiler keeps them.
  */
-static int touch(volatile uint8_t *p, bool write, uint8_t *val)
+static int touch(uint8_t *p, bool write, uint8_t *val)
 {
 	struct sigaction sa = { .sa_handler = touch_handler }, obus, osegv;
+	int sig;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &obus);
 	sigaction(SIGSEGV, &sa, &osegv);
-	touch_sig = 0;
-	if (!sigsetjmp(touch_jb, 1)) {
+	sig = sigsetjmp(touch_jb, 1);
+	if (!sig) {
 		if (write)
-			*p = *val;
+			__atomic_store_n(p, *val, __ATOMIC_RELAXED);
 		else
-			*val = *p;
+			*val = __atomic_load_n(p, __ATOMIC_RELAXED);
 	}
 	sigaction(SIGBUS, &obus, NULL);
 	sigaction(SIGSEGV, &osegv, NULL);
-	return touch_sig;
+	return sig;
 }
 
-static int touch_read(volatile uint8_t *p)
+static int touch_read(uint8_t *p)
 {
 	uint8_t v;
 
 	return touch(p, false, &v);
 }
 
-static int touch_write(volatile uint8_t *p, uint8_t v)
+static int touch_write(uint8_t *p, uint8_t v)
 {
 	return touch(p, true, &v);
 }
