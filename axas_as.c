@@ -185,6 +185,8 @@ static void axas_release(struct kref *ref)
 	axas_debugfs_remove(as);	/* waits for its readers */
 	down_write(&as->lock);
 	axas_npt_destroy(&as->npt, axas_unmap_leaf, &ctx);
+	/* Normally a no-op: releasing the fd cleared the mapping. */
+	axas_vmm_zap(as, as->base, as->last);
 	mt_for_each(&as->regions, r, index, ULONG_MAX)
 		kfree_rcu(r, rcu);
 	__mt_destroy(&as->regions);
@@ -733,6 +735,12 @@ int axas_unmap(struct axas *as, u64 gpa, u64 size)
 		goto unsplit;
 	}
 	ret = 0;
+	/*
+	 * The guest's leaves are gone; now the VMM's mappings of the frames,
+	 * before they are freed below. A VMM fault maps a frame under the
+	 * read lock, so none can map one of these again after this.
+	 */
+	axas_vmm_zap(as, gpa, gpa + size - 1);
 
 	/* Every region in the range lies wholly inside it now. */
 	mas_for_each(&it, r, gpa + size - 1) {
@@ -920,6 +928,87 @@ int axas_handle_fault(struct axas *as, u64 gpa, unsigned int access)
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(axas_handle_fault, AXAS);
+
+/**
+ * axas_vmm_frame_locked() - the frame behind a GPA, for the VMM's mmap()
+ * @as:		The address space.
+ * @gpa:	Guest-physical address.
+ *
+ * Find the frame an allocated region maps at @gpa. A lazy page never
+ * touched is allocated and mapped in the stage-2 table first, exactly as
+ * a guest fault would (frame limit, memory cgroup, 2 MiB frames of
+ * %AXAS_MAP_ALLOC_HUGE regions), whatever the guest's rights: the VMM's
+ * view of guest memory does not follow them. It is not counted as a
+ * fault in the statistics.
+ *
+ * Context: Process context, may sleep; the caller holds @as->lock for
+ * read. The frame stays allocated while the caller holds it: frames are
+ * freed only after an unmap took the lock for write.
+ * Return: the frame's page (no reference taken); ERR_PTR(-ENOENT) outside
+ * any region, beyond the format's width or in a linear region (never
+ * mapped into user space); ERR_PTR(-ENOMEM) when no frame or table page
+ * could be allocated or a limit is reached.
+ */
+struct page *axas_vmm_frame_locked(struct axas *as, u64 gpa)
+{
+	struct axas_npt_leaf leaf;
+	struct axas_region *r;
+	unsigned long index = gpa;
+	int ret;
+
+	lockdep_assert_held(&as->lock);
+	if (!axas_gpa_in_width(as, gpa))
+		return ERR_PTR(-ENOENT);
+	r = mt_find(&as->regions, &index, gpa);
+	if (!r)
+		return ERR_PTR(-ENOENT);
+	switch (r->type) {
+	case AXAS_BACKEND_LINEAR:
+		/* Device memory, or RAM its owner has its own mapping of. */
+		return ERR_PTR(-ENOENT);
+	case AXAS_BACKEND_ALLOC:
+		break;
+	}
+	if (axas_npt_lookup(&as->npt, gpa, &leaf)) {
+		/* No access rights asked: the allocation is the VMM's. */
+		ret = axas_fault_locked(as, gpa, 0);
+		if (ret < 0)
+			return ERR_PTR(ret);
+		/* Under the read lock, entries only ever appear. */
+		if (WARN_ON_ONCE(ret != AXAS_FAULT_MAPPED &&
+				 ret != AXAS_FAULT_SPURIOUS) ||
+		    WARN_ON_ONCE(axas_npt_lookup(&as->npt, gpa, &leaf)))
+			return ERR_PTR(-ENOENT);
+	}
+	if (WARN_ON_ONCE(!pfn_valid(PHYS_PFN(leaf.hpa))))
+		return ERR_PTR(-ENOENT);
+	return pfn_to_page(PHYS_PFN(leaf.hpa));
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_vmm_frame_locked);
+
+/**
+ * axas_vmm_zap() - remove the VMM's mappings of a GPA range
+ * @as:		The address space.
+ * @gpa:	First guest-physical address.
+ * @last:	Last guest-physical address (inclusive).
+ *
+ * Zap the page table entries of every mmap() of the address-space fd
+ * that maps part of the range, so that frames unmapped from the table can
+ * be freed: a VMM access there faults again, and finds no region.
+ *
+ * Context: Process context, may sleep; the caller holds @as->lock for
+ * write, after the stage-2 leaves are gone and before their frames are
+ * freed.
+ */
+void axas_vmm_zap(struct axas *as, u64 gpa, u64 last)
+{
+	lockdep_assert_held_write(&as->lock);
+	if (!as->mapping || last < gpa)
+		return;
+	unmap_mapping_pages(as->mapping, gpa >> PAGE_SHIFT,
+			    (last >> PAGE_SHIFT) - (gpa >> PAGE_SHIFT) + 1,
+			    false);
+}
 
 /**
  * axas_translate() - translate a guest-physical address

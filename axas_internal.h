@@ -114,6 +114,12 @@ struct axas_region {
  *		never spin on it.
  * @inval_ops:	The creator's struct axas_invalidate_ops, or NULL.
  * @inval_cookie: Its argument.
+ * @mapping:	The page cache mapping of the address-space fd's own inode,
+ *		through which the VMM mmap()s guest frames; NULL when there
+ *		is no fd (in-kernel users) or once the fd is released. Set
+ *		before the fd is installed; cleared under @lock for write.
+ *		Unmap zaps the VMM's mappings through it before frames are
+ *		freed.
  */
 struct axas {
 	struct rw_semaphore lock;
@@ -137,11 +143,14 @@ struct axas {
 	seqcount_t inval_seq;
 	const struct axas_invalidate_ops *inval_ops;
 	void *inval_cookie;
+	struct address_space *mapping;
 };
 
 /* axas_as.c */
 int axas_rw_prepare(struct axas *as, u64 gpa, size_t len, unsigned int flags,
 		    bool write, bool prefault);
+struct page *axas_vmm_frame_locked(struct axas *as, u64 gpa);
+void axas_vmm_zap(struct axas *as, u64 gpa, u64 last);
 
 /* axas_debugfs.c */
 void axas_debugfs_add(struct axas *as);

@@ -94,6 +94,13 @@ static int axas_as_release(struct inode *inode, struct file *filp)
 {
 	struct axas_file *af = filp->private_data;
 
+	/*
+	 * Every mmap() holds the file: none is left. An in-kernel reference
+	 * may keep the address space alive; the inode goes now.
+	 */
+	down_write(&af->as->lock);
+	af->as->mapping = NULL;
+	up_write(&af->as->lock);
 	axas_put(af->as);
 	mmdrop(af->mm);
 	kfree(af);
@@ -103,11 +110,112 @@ static int axas_as_release(struct inode *inode, struct file *filp)
 static long axas_as_ioctl(struct file *filp, unsigned int cmd,
 			  unsigned long arg);
 
+/*
+ * Take the address space's lock for a VMM fault: killable where the fault
+ * may be retried (the mm then drops its own lock and the task dies), and
+ * not at all where it may not wait.
+ */
+static vm_fault_t axas_vm_lock(struct vm_fault *vmf, struct axas *as)
+{
+	const unsigned int nowait = FAULT_FLAG_ALLOW_RETRY |
+				    FAULT_FLAG_RETRY_NOWAIT;
+
+	if (down_read_trylock(&as->lock))
+		return 0;
+	if ((vmf->flags & nowait) == nowait)
+		return VM_FAULT_RETRY;
+	if (!(vmf->flags & FAULT_FLAG_KILLABLE)) {
+		down_read(&as->lock);
+		return 0;
+	}
+	if (!down_read_killable(&as->lock))
+		return 0;
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
+		return VM_FAULT_SIGBUS;
+	release_fault_lock(vmf);
+	return VM_FAULT_RETRY;
+}
+
+/*
+ * A VMM access to guest memory it has mmap()ed: map the frame the stage-2
+ * table maps there, allocating a lazy one as a guest fault would. The
+ * entry is installed under the address space's lock, so an unmap, which
+ * zaps the VMM's mappings under the lock for write before it frees the
+ * frames, either zaps it or makes this fault find no region.
+ */
+static vm_fault_t axas_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct axas_file *af = vma->vm_file->private_data;
+	struct axas *as = af->as;
+	u64 gpa = (u64)vmf->pgoff << PAGE_SHIFT;
+	struct page *page;
+	vm_fault_t ret;
+	int err;
+
+	if (gpa < as->base || gpa > as->last)
+		return VM_FAULT_SIGBUS;
+	ret = axas_vm_lock(vmf, as);
+	if (ret)
+		return ret;
+	page = axas_vmm_frame_locked(as, gpa);
+	if (IS_ERR(page)) {
+		/* No region, a linear one, or no frame (limits included). */
+		ret = VM_FAULT_SIGBUS;
+	} else {
+		/* A normal, refcounted page: GUP and direct I/O work on it. */
+		err = vm_insert_page(vma, vmf->address, page);
+		if (!err || err == -EBUSY)	/* -EBUSY: a racing fault won */
+			ret = VM_FAULT_NOPAGE;
+		else if (err == -ENOMEM)
+			ret = VM_FAULT_OOM;
+		else
+			ret = VM_FAULT_SIGBUS;
+	}
+	up_read(&as->lock);
+	return ret;
+}
+
+static const struct vm_operations_struct axas_vm_ops = {
+	.fault	= axas_vm_fault,
+};
+
+/*
+ * mmap() of an address-space fd: file offset = GPA. Shared only (a private
+ * copy would diverge from the guest), within the window, in the creating
+ * process; not inherited over fork (as VFIO), not grown by mremap(), not
+ * dumped (a core dump would allocate every lazy page).
+ */
+static int axas_as_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct axas_file *af = filp->private_data;
+	struct axas *as = af->as;
+	u64 gpa = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+
+	if (current->mm != af->mm)
+		return -EIO;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	/* An offset is an off_t: vm_pgoff << PAGE_SHIFT fits in 64 bits. */
+	if (gpa < as->base || gpa > as->last || len - 1 > as->last - gpa)
+		return -EINVAL;
+	/*
+	 * VM_MIXEDMAP lets the fault handler insert the page itself, under
+	 * the address space's lock; the pages stay normal ones.
+	 */
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTCOPY | VM_DONTEXPAND |
+		     VM_DONTDUMP);
+	vma->vm_ops = &axas_vm_ops;
+	return 0;
+}
+
 static const struct file_operations axas_as_fops = {
 	.owner		= THIS_MODULE,
 	.release	= axas_as_release,
 	.unlocked_ioctl	= axas_as_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= axas_as_mmap,
 };
 
 static int axas_create_ioctl(struct axas_ucmd *ucmd)
@@ -147,12 +255,18 @@ static int axas_create_ioctl(struct axas_ucmd *ucmd)
 		ret = fd;
 		goto err_put;
 	}
-	/* Only a writable /dev/axas fd gets here: the new fd is O_RDWR. */
-	file = anon_inode_getfile("[axas]", &axas_as_fops, af, O_RDWR);
+	/*
+	 * Only a writable /dev/axas fd gets here: the new fd is O_RDWR. Its
+	 * own inode, not the shared anonymous one: its mapping holds the
+	 * VMM's mmap()s of this address space, for unmap to zap.
+	 */
+	file = anon_inode_create_getfile("[axas]", &axas_as_fops, af, O_RDWR,
+					 NULL);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto err_fd;
 	}
+	af->as->mapping = file->f_mapping;
 	cmd->out_fd = fd;
 	ret = axas_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret) {

@@ -1401,6 +1401,72 @@ static void as_test_frame_limit(struct kunit *test)
 	as_expect_empty(test, as);
 }
 
+/* axas_vmm_frame_locked() under the read lock, as the mmap fault path. */
+static struct page *as_vmm_frame(struct axas *as, u64 gpa)
+{
+	struct page *page;
+
+	down_read(&as->lock);
+	page = axas_vmm_frame_locked(as, gpa);
+	up_read(&as->lock);
+	return page;
+}
+
+/*
+ * The frame behind a VMM mmap() fault: the table's own frame, a lazy one
+ * allocated as a guest fault would (not counted as one, whatever the
+ * guest's rights, within the frame limit); none outside alloc regions.
+ */
+static void as_test_vmm_frame(struct kunit *test)
+{
+	struct axas *as = as_renew(test, 3);
+	u64 pop = AS_GPA, lazy = AS_GPA + SZ_1M, lin = AS_GPA + SZ_16M;
+	struct axas_stats st;
+	struct page *page;
+	phys_addr_t hpa;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, pop, SZ_4K, AS_RW, AS_POP), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, lazy, 4 * SZ_4K,
+					     AXAS_PROT_READ, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, lin, SZ_4K, as_ram(test, 0),
+					      AS_RW, AXAS_MEM_NORMAL), 0);
+
+	page = as_vmm_frame(as, pop + 5);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_ASSERT_EQ(test, axas_translate(as, pop, &hpa), 0);
+	KUNIT_EXPECT_EQ(test, page_to_phys(page), hpa);
+
+	page = as_vmm_frame(as, lazy + SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_ASSERT_EQ(test, axas_translate(as, lazy + SZ_4K, &hpa), 0);
+	KUNIT_EXPECT_EQ(test, page_to_phys(page), hpa);
+	KUNIT_EXPECT_PTR_EQ(test, as_vmm_frame(as, lazy + SZ_4K), page);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 2);
+	KUNIT_EXPECT_EQ(test, st.faults_mapped, 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_fault(as, lazy + SZ_4K,
+						AXAS_PROT_READ),
+			AXAS_FAULT_SPURIOUS);
+
+	KUNIT_EXPECT_FALSE(test, IS_ERR(as_vmm_frame(as, lazy)));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(as_vmm_frame(as, lazy + 2 * SZ_4K)),
+			-ENOMEM);
+	as_expect_unmapped(test, as, lazy + 2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(as_vmm_frame(as, lin)), -ENOENT);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(as_vmm_frame(as, lazy + 4 * SZ_4K)),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(as_vmm_frame(as, as_top(test))),
+			-ENOENT);
+	as_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.frames, 3);
+
+	/* No fd, no mapping: the zap on unmap is a no-op. */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, lazy, 4 * SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(as_vmm_frame(as, lazy)), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, lin, SZ_4K), 0);
+	as_expect_empty(test, as);
+}
+
 /*
  * A table page limit: faults, populate and linear maps that need a table
  * page beyond it fail with -ENOMEM and change nothing; stats report it.
@@ -3273,6 +3339,7 @@ static struct kunit_case axas_as_cases[] = {
 	KUNIT_CASE_PARAM(as_test_rw, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_rw_steps, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_frame_limit, as_gen_params),
+	KUNIT_CASE_PARAM(as_test_vmm_frame, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_table_limit, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_huge_no_false_nomem, as_gen_params),
 	KUNIT_CASE_PARAM(as_test_near_limit, as_gen_params),

@@ -4,8 +4,8 @@
  *
  * It does what a VMM does with axas, without a CPU to run the guest on:
  * create an address space in the host's format, map guest RAM (populated),
- * a lazy heap and a linear "device" region, load a guest image with
- * AXAS_WRITE, then replay a trace of guest accesses. Each access is
+ * a lazy heap and a linear "device" region, load a guest image through
+ * an mmap() of guest RAM, then replay a trace of guest accesses. Each access is
  * translated as the hardware walk would; when the walk misses, the VMM
  * forwards the stage-2 fault to AXAS_HANDLE_FAULT, and an access outside
  * guest memory becomes an MMIO exit that the VMM emulates (a UART whose
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/axas.h>
@@ -284,10 +285,17 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(image); i++)
 		image[i] = (uint8_t)(i * 7 + 3);
 	memcpy(image + 0x1000, msg, sizeof(msg));
-	gwrite(RAM_BASE, image, sizeof(image));
+	/* The VMM maps guest RAM (offset = GPA): the guest's own frames. */
+	void *map = mmap(NULL, sizeof(image), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, as_fd, RAM_BASE);
+
+	if (map == MAP_FAILED)
+		die("mmap of guest RAM at 0x%llx", RAM_BASE);
+	memcpy(map, image, sizeof(image));
+	munmap(map, sizeof(image));
 	for (i = 0; i < sizeof(image); i++)
 		sum += image[i] * (i + 1);
-	printf("\nloaded a %zu KiB guest image at 0x%llx with AXAS_WRITE\n",
+	printf("\nloaded a %zu KiB guest image at 0x%llx through mmap()\n",
 	       sizeof(image) / 1024, RAM_BASE);
 
 	/*
