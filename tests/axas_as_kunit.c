@@ -3195,8 +3195,8 @@ static void as_test_lifetime(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, axas_write(as, gpa + SZ_4K + 16, buf, 8,
 					 AXAS_RW_FAULT_IN), 0);
 	KUNIT_ASSERT_EQ(test, axas_get_frame(as, gpa + SZ_4K + 16, &page), 0);
-	KUNIT_EXPECT_EQ(test, page_to_phys(page), as_xlate(test, as,
-							    gpa + SZ_4K));
+	KUNIT_EXPECT_EQ(test, page_to_phys(page),
+			as_xlate(test, as, gpa + SZ_4K));
 	KUNIT_ASSERT_EQ(test, axas_get_frame(as, gpa + SZ_4K, &p2), 0);
 	KUNIT_EXPECT_PTR_EQ(test, p2, page);
 	axas_put_frame(p2);
